@@ -1,0 +1,48 @@
+# Descent Lab. Every target creates .venv on first use; see README.md.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+export PATH := $(BIN):$(PATH)
+# Where `make test` assembles the package with the solved exercise modules.
+SOLVED := .build/solved
+OUT ?= grader/out
+# JupyterLab refuses to run as root unless told; ask only when we are root.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+.PHONY: lab test release execute submit grade clean
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.dev-installed: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+lab: $(VENV)/.installed  ## open JupyterLab on the course notebooks
+	$(BIN)/jupyter lab $(ROOT_FLAG) --ServerApp.root_dir=$(CURDIR) \
+		--LabApp.default_url=/lab/tree/notebooks
+
+test: $(VENV)/.dev-installed  ## the full validation, as CI runs it
+	$(BIN)/ruff check .
+	$(BIN)/python -m grader.assemble $(SOLVED) > /dev/null
+	PYTHONPATH=$(CURDIR)/$(SOLVED) $(BIN)/python -m pytest
+
+release: $(VENV)/.installed  ## regenerate notebooks/ and the exercise stubs from solutions/
+	$(BIN)/python -m grader.release
+
+execute: $(VENV)/.installed  ## re-run solutions/ notebooks and store their outputs
+	$(BIN)/python -m grader.execute
+
+submit: $(VENV)/.installed  ## make STUDENT=<id>.zip to hand in
+	@test -n "$(STUDENT)" || { echo "usage: make submit STUDENT=<your student id>"; exit 2; }
+	$(BIN)/python -m descentlab.submit "$(STUDENT)"
+
+grade: $(VENV)/.installed  ## grade SUBMISSIONS=<folder of zips> into OUT=<folder>
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=<folder of <student_id>.zip> [OUT=grader/out]"; exit 2; }
+	$(BIN)/python -m grader.grade "$(SUBMISSIONS)" --out "$(OUT)"
+
+clean:  ## remove build output (keeps .venv)
+	rm -rf .build grader/out .pytest_cache

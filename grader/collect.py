@@ -1,0 +1,134 @@
+"""Read students' zips and take from them only the files that are graded.
+
+A submission is ``<student_id>.zip`` as written by ``make submit``. Only the
+paths listed in :mod:`descentlab.course` are read, by name, so nothing in a zip
+is ever extracted to a path it chose (no zip-slip), and nothing else of the
+student's (checks, helpers, test data) reaches the grader. A zip whose files sit
+under one extra folder (as some LMS downloads do) is accepted too.
+"""
+
+import json
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from descentlab.course import EXERCISES, NOTEBOOKS, module_path, notebook_path
+from descentlab.submit import check_student_id
+
+#: Largest graded file taken from a zip; the real ones are far smaller.
+MAX_FILE_BYTES = 20 * 1024 * 1024
+
+
+@dataclass
+class Submission:
+    """What one student handed in, as far as grading is concerned.
+
+    Attributes
+    ----------
+    student_id : str
+        From the zip's file name.
+    notebooks : dict of str to nbformat.NotebookNode
+        Notebook name (``'01_loss'``) to the student's notebook.
+    modules : dict of str to str
+        Exercise module name (``'losses'``) to its Python source.
+    problems : list of str
+        What was wrong or missing, in words for the instructor's report.
+    """
+
+    student_id: str
+    notebooks: dict = field(default_factory=dict)
+    modules: dict = field(default_factory=dict)
+    problems: list = field(default_factory=list)
+
+
+def find_submissions(folder):
+    """The ``*.zip`` files of ``folder``, sorted; raise ValueError if there are none."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ValueError(f"SUBMISSIONS={folder} is not a folder: give the folder that holds "
+                         "the students' <student_id>.zip files")
+    zips = sorted(folder.glob("*.zip"))
+    if not zips:
+        raise ValueError(f"no .zip files in {folder}: each student hands in the "
+                         "<student_id>.zip written by `make submit`")
+    return zips
+
+
+def read_submission(path):
+    """Read one student's zip into a :class:`Submission`; never raises for bad content."""
+    path = Path(path)
+    try:
+        student_id = check_student_id(path.stem)
+    except ValueError as error:
+        raise ValueError(f"{path.name}: {error}; rename the file to <student_id>.zip") from None
+    submission = Submission(student_id)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = _graded_members(archive, submission.problems)
+            for name in NOTEBOOKS:
+                data = _read(archive, members, notebook_path(name), submission.problems)
+                notebook = _parse_notebook(data, notebook_path(name), submission.problems)
+                if notebook is not None:
+                    submission.notebooks[name] = notebook
+            for module in EXERCISES:
+                data = _read(archive, members, module_path(module), submission.problems)
+                if data is not None:
+                    _take_module(submission, module, data)
+    except (zipfile.BadZipFile, OSError) as error:
+        submission.problems.append(f"the zip cannot be read ({error}); nothing was graded")
+    return submission
+
+
+def _graded_members(archive, problems):
+    """Map each graded repository path to the zip member that holds it."""
+    wanted = [*map(notebook_path, NOTEBOOKS), *map(module_path, EXERCISES)]
+    members = {}
+    for info in archive.infolist():
+        if info.is_dir() or info.filename.startswith("__MACOSX/"):
+            continue
+        for path in wanted:
+            if info.filename == str(path) or info.filename.endswith(f"/{path}"):
+                if path in members:
+                    problems.append(f"{path} appears twice in the zip; neither was graded")
+                    members[path] = None
+                else:
+                    members[path] = info
+    return members
+
+
+def _read(archive, members, path, problems):
+    """Bytes of the member holding ``path``, or None (with the reason in ``problems``)."""
+    if path not in members:
+        what = "it scores 0" if path.suffix == ".ipynb" else "graded as not written"
+        problems.append(f"{path} is missing: {what}")
+        return None
+    info = members[path]
+    if info is None:
+        return None
+    if info.file_size > MAX_FILE_BYTES:
+        problems.append(f"{info.filename} is {info.file_size} bytes, over the "
+                        f"{MAX_FILE_BYTES} allowed; not graded")
+        return None
+    return archive.read(info)
+
+
+def _parse_notebook(data, path, problems):
+    if data is None:
+        return None
+    try:
+        return nbformat.reads(data.decode("utf-8"), as_version=4)
+    except (UnicodeDecodeError, json.JSONDecodeError, nbformat.reader.NotJSONError,
+            nbformat.ValidationError, ValueError) as error:
+        problems.append(f"{path} is not a readable notebook ({type(error).__name__}); it "
+                        "scores 0. Open it in JupyterLab to repair it.")
+        return None
+
+
+def _take_module(submission, module, data):
+    try:
+        submission.modules[module] = data.decode("utf-8")
+    except UnicodeDecodeError:
+        submission.problems.append(f"{module_path(module)} is not UTF-8 text; graded as "
+                                   "not written")

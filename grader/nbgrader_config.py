@@ -1,0 +1,11 @@
+"""nbgrader settings of the course: only what differs from nbgrader's defaults.
+
+The grading tools load this file and set the course directory themselves, so it
+holds no paths.
+"""
+
+c = get_config()  # noqa: F821 (provided by traitlets when the file is loaded)
+
+# A kernel cell that runs longer than this is interrupted; the next cells still run.
+c.Execute.timeout = 60
+

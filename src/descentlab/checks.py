@@ -1,0 +1,292 @@
+"""Immediate, specific feedback on the exercise functions (provided code).
+
+Each exercise function ``f`` has ``check_f(f)``. It calls ``f`` on cases chosen
+to tell the typical wrong answers apart, and
+
+- prints one short pass line when every case is right;
+- raises ``AssertionError`` at the first wrong case, saying what was called,
+  what came back, what was expected and, where it recognises the mistake, its
+  name and the fix.
+
+Expected values are computed here from the formulas, never from the solutions.
+"""
+
+import numpy as np
+
+from .course import module_of, module_path
+
+_RTOL = 1e-6
+
+
+class _Checker:
+    """Runs the cases of one exercise function and words the verdicts."""
+
+    def __init__(self, name, func, params):
+        self.name = name
+        self.func = func
+        self.params = params
+        self.where = f"`{name}` in {module_path(module_of(name))}"
+        self.cases = 0
+
+    def fail(self, text, hint=None):
+        lines = [text]
+        if hint:
+            lines.append(f"Likely mistake: {hint}")
+        lines.append(f"Fix {self.where}, save the file and re-run this cell.")
+        raise AssertionError("\n".join(lines))
+
+    def show_call(self, args):
+        shown = ", ".join(f"{p}={_show(a)}" for p, a in zip(self.params, args, strict=True))
+        return f"{self.name}({shown})"
+
+    def call(self, *args, error_hint=None):
+        """Call the function on copies of ``args``; fail on a stub, an error or mutation.
+
+        Returns the result and the text of the call, for messages.
+        """
+        shown = self.show_call(args)
+        kept = [np.copy(a) if isinstance(a, np.ndarray) else a for a in args]
+        try:
+            result = self.func(*args)
+        except NotImplementedError:
+            raise AssertionError(
+                f"{self.name} is not written yet: fill in {self.where} (replace "
+                "`raise NotImplementedError()` with your code), save the file and "
+                "re-run this cell."
+            ) from None
+        except Exception as error:  # any error is the student's to see, with the call
+            self.fail(f"{shown}\n  raised {type(error).__name__}: {error}", error_hint)
+        for param, arg, before in zip(self.params, args, kept, strict=True):
+            if isinstance(arg, np.ndarray) and not np.array_equal(arg, before):
+                self.fail(
+                    f"{shown}\n  changed its argument {param} "
+                    f"from {_show(before)} to {_show(arg)}",
+                    "mutating the caller's array (an in-place operation such as `-=`, "
+                    "`*=` or `out=`); compute a new array instead, e.g. `d = y_pred - y_true`.",
+                )
+        self.cases += 1
+        return result, shown
+
+    def expect_number(self, got, expected, shown, mistakes=()):
+        """``got`` must be one real number equal to ``expected``."""
+        if isinstance(got, np.ndarray) and got.size != 1:
+            self.fail(
+                f"{shown}\n  returned an array of shape {got.shape}\n  expected one number, "
+                f"{_show(expected)}",
+                "not averaging over all elements: use np.mean(...) with no axis, "
+                "which gives one number.",
+            )
+        try:
+            value = float(got)
+        except (TypeError, ValueError):
+            self.fail(f"{shown}\n  returned {got!r}, which is not a number\n"
+                      f"  expected {_show(expected)}")
+        if not np.isclose(value, expected, rtol=_RTOL, atol=0):
+            self.fail(
+                f"{shown}\n  returned {value!r}\n  expected {_show(expected)}",
+                _recognise(value, mistakes),
+            )
+
+    def expect_array(self, got, expected, shown, mistakes=()):
+        """``got`` must be a float array with the shape and values of ``expected``."""
+        if not isinstance(got, np.ndarray):
+            self.fail(
+                f"{shown}\n  returned {type(got).__name__} {got!r}\n  expected a numpy array "
+                f"{_show(expected)}",
+                "returning a list or a number: build the result with numpy operations.",
+            )
+        if got.shape != expected.shape:
+            self.fail(
+                f"{shown}\n  returned an array of shape {got.shape}\n  expected shape "
+                f"{expected.shape}: {_show(expected)}",
+                _recognise_shape(got, expected, mistakes),
+            )
+        if not np.issubdtype(got.dtype, np.floating):
+            self.fail(
+                f"{shown}\n  returned an array of dtype {got.dtype}: {_show(got)}\n  expected "
+                f"floats: {_show(expected)}",
+                "an integer array: integer inputs must give a float result; convert them "
+                "with np.asarray(..., dtype=float) (np.zeros_like of an integer array is "
+                "an integer array too).",
+            )
+        if not np.allclose(got, expected, rtol=_RTOL, atol=1e-12):
+            self.fail(
+                f"{shown}\n  returned {_show(got)}\n  expected {_show(expected)}",
+                _recognise(got, mistakes),
+            )
+
+    def expect_value_error(self, *args, broadcast=None):
+        """Mismatched shapes must raise ValueError instead of broadcasting."""
+        shown = self.show_call(args)
+        try:
+            got = self.func(*args)
+        except ValueError:
+            self.cases += 1
+            return
+        except Exception as error:  # the wrong exception is still a message, not a crash
+            self.fail(
+                f"{shown}\n  raised {type(error).__name__}: {error}\n  expected ValueError",
+                "check the shapes yourself and raise ValueError with a message that "
+                "names both shapes.",
+            )
+        hint = ("comparing shapes (n,) and (n, 1): numpy broadcast them into an (n, n) "
+                "array and gave a wrong answer silently. Check "
+                "`y_true.shape == y_pred.shape` and raise ValueError otherwise.")
+        self.fail(f"{shown}\n  returned {_show(got)}\n  expected ValueError "
+                  f"(the shapes {args[0].shape} and {args[1].shape} differ)",
+                  hint if broadcast is None or _matches(got, broadcast) else None)
+
+    def passed(self):
+        print(f"✔ {self.name} passed all {self.cases} checks.")
+
+
+def _show(value):
+    """Short text of a value for a message: arrays with their shape, few digits."""
+    if isinstance(value, np.generic):
+        return repr(value.item())
+    if isinstance(value, np.ndarray):
+        text = " ".join(np.array2string(value, precision=4, threshold=12, separator=", ").split())
+        dtype = "" if value.dtype == np.float64 else f", dtype={value.dtype}"
+        return f"array({text}{dtype}) of shape {value.shape}"
+    return repr(value)
+
+
+def _matches(got, candidate):
+    try:
+        got = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    candidate = np.asarray(candidate, dtype=float)
+    return got.shape == candidate.shape and np.allclose(got, candidate, rtol=_RTOL, atol=1e-12)
+
+
+def _recognise(got, mistakes):
+    """Name of the first known mistake whose result equals ``got``, else None."""
+    for candidate, name in mistakes:
+        if _matches(got, candidate):
+            return name
+    return None
+
+
+def _recognise_shape(got, expected, mistakes):
+    named = _recognise(got, mistakes)
+    if named:
+        return named
+    if got.size == expected.size:
+        return (f"wrong shape: the result must have the shape of the input it is the "
+                f"gradient for, {expected.shape}; reshape or avoid turning vectors "
+                "into columns (n, 1) or back.")
+    return None
+
+
+# Named mistakes shared by several checks: the hint shown when a student's result
+# equals what that mistake produces.
+SUM_NOT_MEAN = "sum instead of mean: divide by n, the number of elements (np.mean does it)."
+ROWS_NOT_ELEMENTS = ("dividing by len(y), the number of rows, instead of y.size, the number "
+                     "of elements: for a 2-D array they differ.")
+MISSING_TWO = ("missing factor 2: the derivative of (y - y_)**2 with respect to y is "
+               "2 * (y - y_).")
+WRONG_SIGN = ("wrong sign: the gradient with respect to y_pred is +2 (y_pred - y_true) / n; "
+              "you have (y_true - y_pred).")
+LIST_INPUT = ("Python lists not handled: `[1, 2] - [1, 2]` is an error; convert the "
+              "inputs first with np.asarray(y, dtype=float).")
+INTEGER_DIVISION = ("integer arithmetic (`//`, or an integer array): convert the inputs "
+                    "with np.asarray(y, dtype=float).")
+
+
+def check_mse(mse):
+    """Check ``mse(y_true, y_pred)`` against the note's definition, sum_i (y - y_)^2 / n."""
+    checker = _Checker("mse", mse, ("y_true", "y_pred"))
+    y_true = np.array([1.0, 2.0, 3.0, 4.0])
+    y_pred = np.array([1.5, 2.0, 2.0, 6.0])
+    diff = y_pred - y_true
+    expected = np.mean(diff**2)
+    got, shown = checker.call(y_true, y_pred)
+    checker.expect_number(got, expected, shown, [
+        (np.sum(diff**2), SUM_NOT_MEAN),
+        (np.sqrt(expected), "taking the square root: that is RMSE; MSE has none."),
+        (np.mean(np.abs(diff)), "averaging absolute errors (that is MAE): square them."),
+        (np.mean(diff), "forgetting to square the errors."),
+        (expected / 2, "halving: the note's MSE has no factor 1/2."),
+        (np.sum(diff**2) / (diff.size - 1), "dividing by n - 1: MSE divides by n."),
+        (np.sum(diff**2) // diff.size, INTEGER_DIVISION),
+    ])
+
+    grid_true = np.arange(6.0).reshape(3, 2)
+    grid_pred = grid_true + np.array([[1.0, -1.0], [2.0, 0.0], [0.0, 3.0]])
+    grid_diff = grid_pred - grid_true
+    got, shown = checker.call(grid_true, grid_pred)
+    checker.expect_number(got, np.mean(grid_diff**2), shown, [
+        (np.sum(grid_diff**2) / len(grid_diff), ROWS_NOT_ELEMENTS),
+        (np.sum(grid_diff**2), SUM_NOT_MEAN),
+    ])
+
+    got, shown = checker.call([1, 2, 3], [1, 2, 5], error_hint=LIST_INPUT)
+    checker.expect_number(got, 4 / 3, shown, [(1.0, INTEGER_DIVISION)])
+
+    got, shown = checker.call(np.array([1, 2, 3]), np.array([2, 2, 2]))
+    checker.expect_number(got, 2 / 3, shown, [(0.0, INTEGER_DIVISION)])
+
+    column = y_pred.reshape(-1, 1)
+    checker.expect_value_error(y_true, column, broadcast=np.mean((column - y_true) ** 2))
+    checker.passed()
+
+
+def check_mse_grad(mse_grad):
+    """Check ``mse_grad(y_true, y_pred)`` against d MSE / d y_pred = 2 (y_pred - y_true) / n."""
+    checker = _Checker("mse_grad", mse_grad, ("y_true", "y_pred"))
+
+    def expect(y_true, y_pred):
+        t, p = np.asarray(y_true, dtype=float), np.asarray(y_pred, dtype=float)
+        right = 2 * (p - t) / p.size
+        got, shown = checker.call(y_true, y_pred, error_hint=LIST_INPUT)
+        checker.expect_array(got, right, shown, [
+            (right / 2, MISSING_TWO),
+            (-right, WRONG_SIGN),
+            (right * p.size, SUM_NOT_MEAN),
+            (right * p.size / 2, f"{MISSING_TWO} Also {SUM_NOT_MEAN}"),
+            (right * p.size / len(p), ROWS_NOT_ELEMENTS),
+            (right.reshape(-1, 1), "wrong shape: you returned a column (n, 1) for an "
+                                   "input of shape (n,); return the shape of y_pred."),
+            (right.ravel(), "wrong shape: you flattened the result; return the shape "
+                            "of y_pred."),
+        ])
+
+    expect(np.array([1.0, 2.0, 3.0, 4.0]), np.array([1.5, 2.0, 2.0, 6.0]))
+    expect(np.arange(6.0).reshape(3, 2), np.array([[1.0, 0.0], [4.0, 3.0], [4.0, 8.0]]))
+    expect(np.array([[1.0], [2.0], [4.0]]), np.array([[2.0], [2.0], [1.0]]))
+    expect([1, 2, 3], [1, 2, 5])
+    expect(np.array([1, 2, 3]), np.array([2, 2, 6]))
+    column = np.array([[1.5], [2.0], [2.0]])
+    checker.expect_value_error(np.array([1.0, 2.0, 3.0]), column)
+    checker.passed()
+
+
+def check_linear_mse_grad(linear_mse_grad):
+    """Check ``linear_mse_grad(w, X, y)`` against (2/n) X^T (X w - y)."""
+    checker = _Checker("linear_mse_grad", linear_mse_grad, ("w", "X", "y"))
+
+    def expect(w, X, y):
+        w_, X_, y_ = (np.asarray(a, dtype=float) for a in (w, X, y))
+        residual = X_ @ w_ - y_
+        right = 2 * X_.T @ residual / len(y_)
+        got, shown = checker.call(w, X, y, error_hint=LIST_INPUT)
+        checker.expect_array(got, right, shown, [
+            (right / 2, MISSING_TWO),
+            (-right, "wrong sign: the gradient is (2/n) X.T @ (X @ w - y); you have "
+                     "(y - X @ w)."),
+            (right * len(y_), SUM_NOT_MEAN),
+            (right * len(y_) / w_.size, "dividing by d, the number of weights; divide by "
+                                        "n, the number of examples."),
+            (2 * residual / len(y_), "stopping at the gradient with respect to the "
+                                     "predictions: the chain rule multiplies it by X.T to "
+                                     "get one value per weight."),
+        ])
+
+    rng = np.random.default_rng(0)
+    X = np.column_stack([np.ones(5), np.linspace(-1.0, 1.0, 5)])
+    expect(np.array([0.5, -1.0]), X, np.array([1.0, 0.0, 2.0, 1.0, 3.0]))
+    expect(rng.normal(size=3), rng.normal(size=(7, 3)), rng.normal(size=7))
+    expect([1, 2], [[1, 0], [1, 1], [1, 2]], [1, 3, 4])
+    expect(np.array([1, -1]), np.array([[1, 2], [1, 3], [1, 5]]), np.array([2, 1, 0]))
+    checker.passed()

@@ -1,0 +1,70 @@
+"""Finite-difference gradient checking (provided code).
+
+A gradient written by hand is checked against the centred difference
+
+    df/dx_i ~ (f(x + h e_i) - f(x - h e_i)) / (2 h),
+
+whose error is O(h^2); with h = 1e-5 and float64 a right gradient agrees to
+about 1e-8 relative error, a wrong one typically to no better than 1e-2.
+"""
+
+import numpy as np
+
+
+def numerical_gradient(f, x, h=1e-5):
+    """Centred finite-difference gradient of a scalar function.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(x) -> float``; ``x`` is not changed by this function.
+    x : array_like, shape (...)
+        Point at which to differentiate.
+    h : float, default=1e-5
+        Step.
+
+    Returns
+    -------
+    numpy.ndarray, same shape as ``x``
+    """
+    x = np.array(x, dtype=float)
+    grad = np.empty_like(x)
+    for index in np.ndindex(x.shape):
+        step = np.zeros_like(x)
+        step[index] = h
+        grad[index] = (f(x + step) - f(x - step)) / (2 * h)
+    return grad
+
+
+def relative_error(a, b):
+    """Largest elementwise ``|a - b| / max(|a| + |b|, 1e-12)``: 0 when equal, 1 when opposite."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return float(np.max(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), 1e-12)))
+
+
+def gradient_check(f, grad, x, h=1e-5, tol=1e-6):
+    """Compare ``grad(x)`` with the finite-difference gradient of ``f`` and report.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(x) -> float``.
+    grad : callable
+        ``grad(x) -> ndarray`` of the shape of ``x``, the gradient to check.
+    x : array_like
+        Point at which to compare.
+    h : float, default=1e-5
+        Finite-difference step.
+    tol : float, default=1e-6
+        Largest relative error that counts as agreement.
+
+    Returns
+    -------
+    float
+        The relative error (also printed, with a verdict).
+    """
+    x = np.array(x, dtype=float)
+    error = relative_error(grad(x.copy()), numerical_gradient(f, x, h))
+    verdict = "agree" if error < tol else "DISAGREE: the gradient is wrong"
+    print(f"relative error {error:.1e} (tolerance {tol:.0e}): {verdict}")
+    return error
