@@ -23,12 +23,14 @@ import contextlib
 import os
 import shutil
 import sys
+import warnings
 from pathlib import Path
 
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.apps import NbGraderAPI
 from nbgrader.plugins import CsvExportPlugin
+from sqlalchemy.exc import SAWarning
 
 from descentlab.course import NOTEBOOKS
 
@@ -61,6 +63,9 @@ class Course:
         """Autograde one submission and write its feedback; returns problems found."""
         problems = list(submission.problems)
         student = submission.student_id
+        with Gradebook(self.db_url) as gradebook:
+            # Listed in grades.csv even if nothing of theirs could be graded.
+            gradebook.update_or_create_student(student)
         package_dir = assemble(self.root / "packages" / student, submission.modules)
         for name, notebook in submission.notebooks.items():
             folder = self.root / "submitted" / student / name
@@ -162,6 +167,8 @@ def main(argv=None):
     parser.add_argument("submissions", help="folder of <student_id>.zip files")
     parser.add_argument("--out", default="grader/out", help="output folder (default: %(default)s)")
     args = parser.parse_args(argv)
+    # nbgrader's own SQLAlchemy session use warns on every submission; harmless.
+    warnings.filterwarnings("ignore", category=SAWarning)
     try:
         grade_folder(args.submissions, args.out)
     except ValueError as error:

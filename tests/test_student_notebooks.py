@@ -1,0 +1,63 @@
+"""The released notebooks, as a student runs them: with stubs and when solved."""
+
+import subprocess
+import sys
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from descentlab.course import NOTEBOOKS, notebook_path
+from grader import REPO
+from grader.assemble import assemble, kernel_env, solved_modules
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_solved_student_notebook_runs_cleanly_under_nbval_lax(name, tmp_path):
+    package_dir = assemble(tmp_path / "solved", solved_modules())
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-o", "addopts=", "-p", "no:cacheprovider",
+         "--nbval-lax", "-q", str(notebook_path(name))],
+        cwd=REPO, env=kernel_env(package_dir), capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_with_stubs_only_graded_cells_fail_and_they_say_what_to_write(name, tmp_path):
+    package_dir = assemble(tmp_path / "stubs", {})
+    path = REPO / notebook_path(name)
+    notebook = nbformat.read(path, as_version=4)
+    NotebookClient(notebook, timeout=120, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(path.parent)}}
+                   ).execute(env=kernel_env(package_dir))
+
+    failed, graded = [], []
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        if cell.metadata.get("nbgrader", {}).get("grade"):
+            graded.append(cell.metadata.nbgrader.grade_id)
+        for output in cell.outputs:
+            if output.output_type == "error":
+                failed.append(cell.metadata.get("nbgrader", {}).get("grade_id", cell.source))
+                assert output.ename == "AssertionError"
+                function = output.evalue.split()[0]
+                assert output.evalue.startswith(
+                    f"{function} is not written yet: fill in `{function}` in src/descentlab/")
+    assert failed == graded != []
+
+
+def test_the_kernel_imports_the_assembled_package_first(tmp_path):
+    """PYTHONPATH beats the editable install and a descentlab/ beside the notebook."""
+    package_dir = assemble(tmp_path / "solved", solved_modules())
+    decoy = tmp_path / "work" / "descentlab"
+    decoy.mkdir(parents=True)
+    (decoy / "__init__.py").write_text("raise ImportError('decoy imported')")
+    probe = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import descentlab.losses as m\nprint(m.__file__)")])
+    NotebookClient(probe, timeout=60, kernel_name="python3",
+                   resources={"metadata": {"path": str(decoy.parent)}}
+                   ).execute(env=kernel_env(package_dir))
+    printed = probe.cells[0].outputs[0].text.strip()
+    assert printed == str(package_dir / "descentlab" / "losses.py")

@@ -1,0 +1,108 @@
+"""`make submit` writes exactly the graded files; the grader reads only those."""
+
+import shutil
+import zipfile
+
+import pytest
+
+from descentlab.course import EXERCISES, NOTEBOOKS, module_path, notebook_path, submission_paths
+from descentlab.submit import check_student_id, make_submission
+from grader import REPO
+from grader.collect import find_submissions, read_submission
+
+NOTEBOOK = str(notebook_path(NOTEBOOKS[0]))
+MODULE = str(module_path(next(iter(EXERCISES))))
+
+
+def write_zip(path, members):
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
+@pytest.fixture()
+def honest():
+    """The committed student files, as a student's zip would hold them."""
+    return {str(p): (REPO / p).read_bytes() for p in submission_paths()}
+
+
+def test_submit_zips_exactly_the_course_files(tmp_path):
+    student_repo = tmp_path / "course"
+    for path in submission_paths():
+        (student_repo / path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(REPO / path, student_repo / path)
+    (student_repo / "src" / "descentlab" / "checks.py").write_text("# mine")
+    (student_repo / "notebooks" / "scratch.ipynb").write_text("{}")
+    dest, missing = make_submission(student_repo, "ada_lovelace")
+    assert dest == student_repo / "ada_lovelace.zip" and missing == []
+    with zipfile.ZipFile(dest) as archive:
+        assert archive.namelist() == [str(p) for p in submission_paths()]
+
+
+def test_submit_reports_missing_files(tmp_path):
+    dest, missing = make_submission(tmp_path, "s1")
+    assert missing == [str(p) for p in submission_paths()]
+    assert zipfile.ZipFile(dest).namelist() == []
+
+
+@pytest.mark.parametrize("bad", ["", "../x", "a b", "-x", "x" * 65, "ü"])
+def test_unusable_student_ids_are_refused_with_an_example(bad):
+    with pytest.raises(ValueError, match="STUDENT=ada_lovelace"):
+        check_student_id(bad)
+
+
+def test_an_honest_zip_is_read_whole(tmp_path, honest):
+    submission = read_submission(write_zip(tmp_path / "s1.zip", honest))
+    assert submission.student_id == "s1" and submission.problems == []
+    assert set(submission.notebooks) == set(NOTEBOOKS)
+    assert set(submission.modules) == set(EXERCISES)
+
+
+def test_only_graded_files_are_taken_and_nothing_is_extracted(tmp_path, honest):
+    members = dict(honest)
+    members["src/descentlab/checks.py"] = b"def check_mse(f): pass"
+    members["../../escape.py"] = b"print('zip slip')"
+    members["/etc/evil"] = b"x"
+    submission = read_submission(write_zip(tmp_path / "s1.zip", members))
+    assert set(submission.modules) == set(EXERCISES) and submission.problems == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s1.zip"]
+
+
+def test_files_under_one_extra_folder_are_found(tmp_path, honest):
+    members = {f"course-main/{name}": data for name, data in honest.items()}
+    members["__MACOSX/course-main/._losses.py"] = b"\0\0"
+    submission = read_submission(write_zip(tmp_path / "s1.zip", members))
+    assert submission.problems == [] and set(submission.modules) == set(EXERCISES)
+
+
+@pytest.mark.parametrize(("change", "problem"), [
+    (lambda m: m.pop(NOTEBOOK), f"{NOTEBOOK} is missing: it scores 0"),
+    (lambda m: m.pop(MODULE), f"{MODULE} is missing: graded as not written"),
+    (lambda m: m.update({NOTEBOOK: b"{not json"}), f"{NOTEBOOK} is not a readable notebook"),
+    (lambda m: m.update({MODULE: b"\xff\xfe"}), f"{MODULE} is not UTF-8 text"),
+    (lambda m: m.update({f"copy/{MODULE}": b"x = 1"}), f"{MODULE} appears twice"),
+])
+def test_each_broken_part_is_reported_and_the_rest_is_kept(tmp_path, honest, change, problem):
+    change(honest)
+    submission = read_submission(write_zip(tmp_path / "s1.zip", honest))
+    assert [p for p in submission.problems if p.startswith(problem)] != []
+    assert len(submission.problems) == 1
+
+
+def test_a_corrupt_zip_is_a_problem_not_a_crash(tmp_path):
+    (tmp_path / "s1.zip").write_bytes(b"PK\x03\x04 this is not a zip")
+    submission = read_submission(tmp_path / "s1.zip")
+    assert submission.notebooks == {} and "the zip cannot be read" in submission.problems[0]
+
+
+def test_a_zip_named_with_an_unusable_id_says_how_to_fix_it(tmp_path, honest):
+    with pytest.raises(ValueError, match="rename the file to <student_id>.zip"):
+        read_submission(write_zip(tmp_path / "bad name.zip", honest))
+
+
+def test_an_empty_or_missing_folder_is_refused_clearly(tmp_path):
+    with pytest.raises(ValueError, match="no .zip files"):
+        find_submissions(tmp_path)
+    with pytest.raises(ValueError, match="is not a folder"):
+        find_submissions(tmp_path / "nowhere")
