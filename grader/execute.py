@@ -22,9 +22,14 @@ def execute(name, package_dir):
     """Execute one source notebook in its own folder and save it with its outputs."""
     path = SOLUTIONS / name / f"{name}.ipynb"
     notebook = nbformat.read(path, as_version=4)
-    client = NotebookClient(notebook, timeout=120, kernel_name="python3",
+    # Store no wall-clock times and no widget state (model ids are random; a
+    # static view shows the picture each widget output carries instead).
+    for cell in notebook.cells:
+        cell.metadata.pop("execution", None)
+    client = NotebookClient(notebook, timeout=120, kernel_name="python3", record_timing=False,
                             resources={"metadata": {"path": str(path.parent)}})
     client.execute(env=kernel_env(package_dir))
+    notebook.metadata.pop("widgets", None)
     nbformat.write(notebook, path)
     print(f"executed {path.relative_to(SOLUTIONS.parent)}")
 

@@ -94,7 +94,7 @@ MSE_MISTAKES = [
     (mse_rmse, "RMSE"),
     (mse_mae, "MAE"),
     (mse_half, "no factor 1/2"),
-    (mse_axis, "not averaging over all elements"),
+    (mse_axis, "returning an array: this function returns one number"),
     (mse_broadcasts, "broadcast them into an (n, n) array"),
     (mse_no_lists, "Python lists not handled"),
     (mse_floor, "integer arithmetic"),
@@ -172,19 +172,6 @@ def linear_mutates(w, X, y):
 LINEAR_MISTAKES.append((linear_mutates, "changed its argument y"))
 
 
-@pytest.mark.parametrize(
-    ("check", "wrong", "named"),
-    [(checks.check_mse, f, named) for f, named in MSE_MISTAKES]
-    + [(checks.check_mse_grad, f, named) for f, named in MSE_GRAD_MISTAKES]
-    + [(checks.check_linear_mse_grad, f, named) for f, named in LINEAR_MISTAKES],
-    ids=lambda v: getattr(v, "__name__", None) if callable(v) else str(v)[:30],
-)
-def test_mistake_is_named(check, wrong, named):
-    with pytest.raises(AssertionError) as failure:
-        check(wrong)
-    assert named in str(failure.value)
-
-
 @pytest.mark.parametrize("check", [checks.check_mse, checks.check_mse_grad])
 def test_message_says_call_result_expectation_and_fix(check):
     with pytest.raises(AssertionError) as failure:
@@ -212,3 +199,126 @@ def test_an_unrecognised_mistake_still_shows_call_and_values():
     message = str(failure.value)
     assert "returned 42.0" in message and "expected 1.3125" in message
     assert "Likely mistake" not in message
+
+
+# --- notebooks 02 and 03 -------------------------------------------------------
+
+def gd_mutates(theta, grad, lr):
+    theta -= lr * np.asarray(grad)
+    return theta
+
+
+def gd_int_fails(theta, grad, lr):
+    theta = np.array(theta)
+    theta -= lr * np.asarray(grad)
+    return theta
+
+
+GD_MISTAKES = [
+    (stub, "fill in `gd_step` in src/descentlab/optimizers.py"),
+    (lambda theta, grad, lr: arr(theta) + lr * arr(grad), "adding the gradient"),
+    (lambda theta, grad, lr: arr(theta) - arr(grad), "ignoring lr"),
+    (lambda theta, grad, lr: -lr * arr(grad), "returning the step instead"),
+    (gd_mutates, "mutating the caller's array"),
+    (gd_int_fails, "integer arrays not handled"),
+    (lambda theta, grad, lr: list(arr(theta) - lr * arr(grad)), "returning a list"),
+]
+
+
+def eig_based(formula):
+    return lambda hessian: float(formula(np.linalg.eigvalsh(hessian), np.asarray(hessian)))
+
+
+MAX_LR_MISTAKES = [
+    (stub, "fill in `max_stable_lr` in src/descentlab/schedules.py"),
+    (eig_based(lambda e, h: 2 / e.min()), "using the smallest eigenvalue"),
+    (eig_based(lambda e, h: 1 / e.max()), "forgetting the factor 2"),
+    (eig_based(lambda e, h: 2 / np.trace(h)), "using the trace"),
+    (eig_based(lambda e, h: 2 / np.diag(h).max()), "using the largest diagonal entry"),
+    (eig_based(lambda e, h: e.max() / 2), "inverting the formula"),
+]
+
+
+def decay(formula):
+    def schedule(lr0, step, decay_steps, decay_rate, staircase=False):
+        return float(formula(lr0, step, decay_steps, decay_rate, staircase))
+    return schedule
+
+
+DECAY_MISTAKES = [
+    (stub, "fill in `exponential_decay` in src/descentlab/schedules.py"),
+    (decay(lambda lr0, t, T, r, s: lr0 * r ** (t / T)), "staircase ignored or inverted"),
+    (decay(lambda lr0, t, T, r, s: lr0 * r ** (t / T if s else t // T)),
+     "staircase ignored or inverted"),
+    (decay(lambda lr0, t, T, r, s: lr0 * r ** (t // T if s else t)), "decaying every step"),
+    (decay(lambda lr0, t, T, r, s: lr0 * r ** (round(t / T) if s else t / T)), "rounding"),
+    (decay(lambda lr0, t, T, r, s: lr0 * (1 - r) ** (t // T if s else t / T)),
+     "using 1 - decay_rate"),
+]
+
+
+def test_reference_step_and_schedules_pass(capsys):
+    from descentlab import optimizers, schedules
+    checks.check_gd_step(optimizers.gd_step)
+    checks.check_max_stable_lr(schedules.max_stable_lr)
+    checks.check_exponential_decay(schedules.exponential_decay)
+    assert capsys.readouterr().out.count("✔") == 3
+
+
+def reference_train(w0, X, y, lr, steps):
+    from descentlab import optimizers
+    w, history = np.array(w0, dtype=float), []
+    for _ in range(steps):
+        history.append(losses.mse(y, X @ w))
+        w = optimizers.gd_step(w, losses.linear_mse_grad(w, X, y), lr)
+    return w, history + [losses.mse(y, X @ w)]
+
+
+@pytest.mark.parametrize(("train", "named"), [
+    (lambda w0, X, y, lr, steps: reference_train(w0, X, y, lr, steps)[0], "expected a pair"),
+    (lambda w0, X, y, lr, steps: (reference_train(w0, X, y, lr, steps)[0],
+                                  reference_train(w0, X, y, lr, steps)[1][1:]),
+     "recording the loss only before (or only after)"),
+    (lambda w0, X, y, lr, steps: (np.array(w0, float), reference_train(w0, X, y, lr, steps)[1]),
+     "not updating w"),
+    (lambda w0, X, y, lr, steps: reference_train(w0, X, y, lr, steps + 1), "the weights"),
+    (lambda w0, X, y, lr, steps: (reference_train(w0, X, y, lr, steps)[0],
+                                  reference_train(w0, X, y, lr, steps)[1][::-1]),
+     "never increase"),
+])
+def test_training_loop_mistakes_are_named(train, named):
+    from descentlab import problems
+    data = problems.linear_data(n=40, seed=0)
+    checks.check_training(reference_train, data)
+    with pytest.raises(AssertionError, match="the cell above that defines `train`") as failure:
+        checks.check_training(train, data)
+    assert named in str(failure.value)
+
+
+def test_lr_choice_is_verified_by_running_it(capsys):
+    from descentlab import problems
+    bowl = problems.ill_conditioned()
+    checks.check_lr_choice(0.45, bowl, [5.0, 2.0], tol=1e-6, budget=150)
+    assert capsys.readouterr().out.startswith("✔ lr = 0.45 reaches loss")
+    with pytest.raises(AssertionError, match="converges too slowly"):
+        checks.check_lr_choice(0.01, bowl, [5.0, 2.0], tol=1e-6, budget=150)
+    with pytest.raises(AssertionError, match="it diverges: lr is above the stability edge"):
+        checks.check_lr_choice(0.6, bowl, [5.0, 2.0], tol=1e-6, budget=150)
+
+
+ALL_MISTAKES = [
+    *[(checks.check_mse, f, named) for f, named in MSE_MISTAKES],
+    *[(checks.check_mse_grad, f, named) for f, named in MSE_GRAD_MISTAKES],
+    *[(checks.check_linear_mse_grad, f, named) for f, named in LINEAR_MISTAKES],
+    *[(checks.check_gd_step, f, named) for f, named in GD_MISTAKES],
+    *[(checks.check_max_stable_lr, f, named) for f, named in MAX_LR_MISTAKES],
+    *[(checks.check_exponential_decay, f, named) for f, named in DECAY_MISTAKES],
+]
+
+
+@pytest.mark.parametrize(("check", "wrong", "named"), ALL_MISTAKES,
+                         ids=lambda v: getattr(v, "__name__", None) if callable(v) else str(v)[:30])
+def test_mistake_is_named(check, wrong, named):
+    with pytest.raises(AssertionError) as failure:
+        check(wrong)
+    assert named in str(failure.value)

@@ -6,6 +6,7 @@ import sys
 import nbformat
 import pytest
 from nbclient import NotebookClient
+from submissions import student_notebook
 
 from descentlab.course import NOTEBOOKS, notebook_path
 from grader import REPO
@@ -14,11 +15,15 @@ from grader.assemble import assemble, kernel_env, solved_modules
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_solved_student_notebook_runs_cleanly_under_nbval_lax(name, tmp_path):
+    """The released notebook, its solution cells and exercise modules solved."""
     package_dir = assemble(tmp_path / "solved", solved_modules())
+    path = tmp_path / name / f"{name}.ipynb"
+    path.parent.mkdir()
+    nbformat.write(student_notebook(name, solved=True), path)
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-o", "addopts=", "-p", "no:cacheprovider",
-         "--nbval-lax", "-q", str(notebook_path(name))],
-        cwd=REPO, env=kernel_env(package_dir), capture_output=True, text=True, timeout=600,
+         "--rootdir", str(tmp_path), "--nbval-lax", "-q", str(path)],
+        cwd=tmp_path, env=kernel_env(package_dir), capture_output=True, text=True, timeout=600,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -36,15 +41,21 @@ def test_with_stubs_only_graded_cells_fail_and_they_say_what_to_write(name, tmp_
     for cell in notebook.cells:
         if cell.cell_type != "code":
             continue
-        if cell.metadata.get("nbgrader", {}).get("grade"):
-            graded.append(cell.metadata.nbgrader.grade_id)
+        role = cell.metadata.get("nbgrader", {})
+        if role.get("grade"):
+            graded.append(role["grade_id"])
         for output in cell.outputs:
-            if output.output_type == "error":
-                failed.append(cell.metadata.get("nbgrader", {}).get("grade_id", cell.source))
-                assert output.ename == "AssertionError"
-                function = output.evalue.split()[0]
-                assert output.evalue.startswith(
-                    f"{function} is not written yet: fill in `{function}` in src/descentlab/")
+            if output.output_type != "error":
+                continue
+            if role.get("solution"):  # nbgrader's own stub in a notebook solution cell
+                assert output.ename == "NotImplementedError"
+                continue
+            failed.append(role.get("grade_id", cell.source))
+            assert output.ename == "AssertionError"
+            name = output.evalue.split()[0]
+            assert output.evalue.startswith(f"{name} is not written yet: fill in ")
+            assert f"fill in `{name}` in src/descentlab/" in output.evalue or (
+                "fill in the cell above" in output.evalue)
     assert failed == graded != []
 
 

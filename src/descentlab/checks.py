@@ -21,11 +21,11 @@ _RTOL = 1e-6
 class _Checker:
     """Runs the cases of one exercise function and words the verdicts."""
 
-    def __init__(self, name, func, params):
+    def __init__(self, name, func, params, where=None):
         self.name = name
         self.func = func
         self.params = params
-        self.where = f"`{name}` in {module_path(module_of(name))}"
+        self.where = where or f"`{name}` in {module_path(module_of(name))}"
         self.cases = 0
 
     def fail(self, text, hint=None):
@@ -73,8 +73,8 @@ class _Checker:
             self.fail(
                 f"{shown}\n  returned an array of shape {got.shape}\n  expected one number, "
                 f"{_show(expected)}",
-                "not averaging over all elements: use np.mean(...) with no axis, "
-                "which gives one number.",
+                "returning an array: this function returns one number (for a mean, "
+                "np.mean(...) with no axis gives one).",
             )
         try:
             value = float(got)
@@ -137,7 +137,8 @@ class _Checker:
                   hint if broadcast is None or _matches(got, broadcast) else None)
 
     def passed(self):
-        print(f"✔ {self.name} passed all {self.cases} checks.")
+        counted = f"all {self.cases} checks" if self.cases > 1 else "its check"
+        print(f"✔ {self.name} passed {counted}.")
 
 
 def _show(value):
@@ -290,3 +291,162 @@ def check_linear_mse_grad(linear_mse_grad):
     expect([1, 2], [[1, 0], [1, 1], [1, 2]], [1, 3, 4])
     expect(np.array([1, -1]), np.array([[1, 2], [1, 3], [1, 5]]), np.array([2, 1, 0]))
     checker.passed()
+
+
+INTEGER_INPUT = ("integer arrays not handled: `theta -= ...` cannot store floats in an "
+                 "integer array; compute a new float array, e.g. "
+                 "np.asarray(theta, dtype=float) - ...")
+
+
+def check_gd_step(gd_step):
+    """Check ``gd_step(theta, grad, lr)`` against theta - lr * grad."""
+    checker = _Checker("gd_step", gd_step, ("theta", "grad", "lr"))
+
+    def expect(theta, grad, lr):
+        t, g = np.asarray(theta, dtype=float), np.asarray(grad, dtype=float)
+        right = t - lr * g
+        got, shown = checker.call(theta, grad, lr, error_hint=INTEGER_INPUT)
+        checker.expect_array(got, right, shown, [
+            (t + lr * g, "adding the gradient (that climbs uphill): gradient descent "
+                         "subtracts it, theta - lr * grad."),
+            (t - g, "ignoring lr: the step is lr * grad, not grad."),
+            (-lr * g, "returning the step instead of the new parameters theta - lr * grad."),
+            (t - g / lr if lr else t * np.nan, "dividing by lr: the step is lr * grad."),
+        ])
+
+    expect(np.array([1.0, -2.0]), np.array([0.5, 1.0]), 0.1)
+    expect(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[1.0, 0.0], [0.0, -1.0]]), 0.5)
+    expect(np.array([1, 2]), np.array([1, 1]), 0.5)
+    expect([3.0, 1.0], [1.0, 2.0], 2.0)
+    expect(np.array([0.3]), np.array([0.7]), 0.0)
+    checker.passed()
+
+
+def check_max_stable_lr(max_stable_lr):
+    """Check ``max_stable_lr(hessian)`` against 2 / (largest eigenvalue), on non-diagonal cases."""
+    checker = _Checker("max_stable_lr", max_stable_lr, ("hessian",))
+
+    def expect(hessian):
+        eigenvalues = np.linalg.eigvalsh(hessian)
+        right = 2 / eigenvalues.max()
+        got, shown = checker.call(hessian)
+        checker.expect_number(got, right, shown, [
+            (2 / eigenvalues.min(), "using the smallest eigenvalue: the edge is set by "
+                                    "the largest, 2 / λ_max."),
+            (1 / eigenvalues.max(), "forgetting the factor 2: the edge is 2 / λ_max "
+                                    "(1 / λ_max is where oscillation starts)."),
+            (2 / np.trace(hessian), "using the trace, the sum of all eigenvalues; take "
+                                    "the largest eigenvalue (np.linalg.eigvalsh)."),
+            (2 / np.max(np.diag(hessian)), "using the largest diagonal entry: it equals "
+                                           "λ_max only for a diagonal Hessian; use "
+                                           "np.linalg.eigvalsh."),
+            (2 / np.max(np.abs(hessian)), "using the largest entry: use the largest "
+                                          "eigenvalue (np.linalg.eigvalsh)."),
+            (eigenvalues.max() / 2, "inverting the formula: it is 2 / λ_max."),
+        ])
+
+    expect(np.array([[3.0, 2.0], [2.0, 3.0]]))
+    expect(np.array([[4.0]]))
+    expect(np.diag([0.2, 4.0]))
+    q = np.linalg.qr(np.array([[1.0, 2.0, 0.0], [0.0, 1.0, 3.0], [1.0, 0.0, 1.0]]))[0]
+    expect(q @ np.diag([0.5, 2.0, 7.0]) @ q.T)
+    checker.passed()
+
+
+def check_exponential_decay(exponential_decay):
+    """Check ``exponential_decay`` against TensorFlow's lr0 * decay_rate ** (step / decay_steps)."""
+    checker = _Checker("exponential_decay", exponential_decay,
+                       ("lr0", "step", "decay_steps", "decay_rate", "staircase"))
+
+    def expect(lr0, step, decay_steps, decay_rate, staircase):
+        exponent = step / decay_steps
+        used = np.floor(exponent) if staircase else exponent
+        smooth, stairs = lr0 * decay_rate**exponent, lr0 * decay_rate ** np.floor(exponent)
+        right, other = (stairs, smooth) if staircase else (smooth, stairs)
+        got, shown = checker.call(lr0, step, decay_steps, decay_rate, staircase)
+        mistakes = [
+            (lr0 * decay_rate**step, "decaying every step: the exponent is "
+                                     "step / decay_steps, so the rate is multiplied by "
+                                     "decay_rate once every decay_steps steps."),
+            (lr0 * decay_rate ** (decay_steps / step) if step else np.nan,
+             "the exponent upside down: it is step / decay_steps."),
+            (lr0 * decay_rate ** round(exponent), "rounding: staircase uses the floor, "
+                                                  "np.floor(step / decay_steps)."),
+            (lr0 * (1 - decay_rate) ** used, "using 1 - decay_rate: the rate is "
+                                                 "multiplied by decay_rate itself."),
+        ]
+        if not np.isclose(other, right):
+            mistakes.insert(0, (other, "staircase ignored or inverted: staircase=True floors "
+                                       "the exponent, floor(step / decay_steps); "
+                                       "staircase=False does not."))
+        checker.expect_number(got, right, shown, mistakes)
+
+    expect(0.1, 270, 100, 0.5, False)
+    expect(0.1, 270, 100, 0.5, True)
+    expect(0.01, 0, 1000, 0.96, False)
+    expect(1.0, 50, 20, 0.9, True)
+    expect(0.5, 7, 7, 0.1, True)
+    checker.passed()
+
+
+def check_training(train, data):
+    """Check a gradient-descent training loop ``train(w0, X, y, lr, steps) -> (w, history)``.
+
+    It must do exactly ``steps`` updates ``w <- w - lr * grad`` of the MSE and
+    return the final weights and the ``steps + 1`` losses (before the first update
+    and after each), which must not increase.
+    """
+    checker = _Checker("train", train, ("w0", "X", "y", "lr", "steps"),
+                       where="the cell above that defines `train`")
+    lr, steps = 0.2, 5
+    w = np.zeros(2)
+    for _ in range(steps):
+        w = w - lr * 2 / len(data.y) * data.X.T @ (data.X @ w - data.y)
+    got, shown = checker.call(np.zeros(2), data.X, data.y, lr, steps)
+    if not (isinstance(got, tuple) and len(got) == 2):
+        checker.fail(f"{shown}\n  returned {type(got).__name__}\n  expected a pair (w, history)")
+    got_w, history = got
+    checker.expect_array(np.asarray(got_w, dtype=float), w, f"{shown}[0], the weights,", [
+        (w * 0, "not updating w: assign the result, w = optimizers.gd_step(w, grad, lr)."),
+    ])
+    history = np.asarray(history, dtype=float)
+    if history.shape != (steps + 1,):
+        checker.fail(
+            f"{shown}[1], the history, has {history.size} losses\n  expected "
+            f"{steps + 1}: the loss before the first step and after each of the {steps}",
+            "recording the loss only before (or only after) each step.")
+    if np.any(np.diff(history) > 0):
+        checker.fail(f"{shown}[1], the history, is {_show(history)}\n  expected losses "
+                     "that never increase (the rate is small enough here)",
+                     "recording something other than the loss of the current w.")
+    checker.passed()
+
+
+def check_lr_choice(lr, problem, theta0, tol, budget):
+    """Check that gradient descent with ``lr`` gets the loss below ``tol`` within ``budget`` steps.
+
+    Runs plain gradient descent (this module's own, not the student's) and reports
+    how many steps it took, or how far it got.
+    """
+    if lr is None:
+        raise AssertionError("lr is not written yet: fill in the cell above with your choice, "
+                             "e.g. `lr = 0.1`, and re-run both cells.")
+    theta = np.array(theta0, dtype=float)
+    for step in range(budget + 1):
+        loss = problem.loss(theta)
+        if loss < tol:
+            print(f"✔ lr = {lr:g} reaches loss {loss:.1e} < {tol:g} in {step} steps "
+                  f"(budget {budget}).")
+            return
+        if not np.isfinite(loss) or loss > 1e12:
+            break
+        theta = theta - lr * problem.grad(theta)
+    hessian = problem.hessian(theta)
+    edge = 2 / np.linalg.eigvalsh(hessian).max()
+    verdict = ("it diverges: lr is above the stability edge 2/λ_max = "
+               f"{edge:.3g}" if lr >= edge else
+               f"it converges too slowly: after {budget} steps the loss is {loss:.2e}")
+    raise AssertionError(
+        f"gradient descent with lr = {lr!r} from {theta0!r} does not reach loss < {tol:g} "
+        f"within {budget} steps: {verdict}.\nChoose another value for `lr` in the cell "
+        "above and re-run both cells.")

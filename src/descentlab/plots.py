@@ -6,8 +6,13 @@ Each returns the matplotlib ``Figure`` it drew; in a notebook assign it
 (``fig = plots.loss_contour(...)``) so that it is shown once.
 """
 
+import base64
+import io
+
 import matplotlib.pyplot as plt
 import numpy as np
+from IPython.display import HTML, display
+from matplotlib import animation
 
 #: One colour per role, the same in every notebook.
 COLORS = {
@@ -18,6 +23,10 @@ COLORS = {
     "minimum": "#55a868",
 }
 CANDIDATE_COLORS = ("#8172b3", "#dd8452", "#55a868", "#c44e52")
+#: One colour per optimizer, the same in every notebook; other traces cycle.
+OPTIMIZER_COLORS = {"gd": "#4c72b0", "momentum": "#dd8452", "nesterov": "#937860",
+                    "adam": "#55a868", "rmsprop": "#8172b3", "adagrad": "#da8bc3"}
+OTHER_COLORS = ("#4c72b0", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c")
 
 
 def lines_and_losses(x, y, candidates, loss):
@@ -116,4 +125,213 @@ def loss_contour(loss, center, span, grad=None, minimum=None):
            title="Loss surface of the linear model")
     if grad is not None or minimum is not None:
         ax.legend(loc="upper right", fontsize=8)
+    return fig
+
+
+def trace_colors(traces):
+    """Colours for traces: each optimizer's own (the label's first word) when they
+    are all different optimizers, else a cycle, so that runs of one optimizer
+    with different settings can be told apart."""
+    names = [trace.label.split(",")[0].split()[0].lower() for trace in traces]
+    if len(set(names)) == len(names) and all(n in OPTIMIZER_COLORS for n in names):
+        return [OPTIMIZER_COLORS[n] for n in names]
+    return [OTHER_COLORS[i % len(OTHER_COLORS)] for i in range(len(traces))]
+
+
+def _landscape(problem, ax):
+    """Draw the loss: a curve for 1 parameter, contours (log-spaced) for 2."""
+    if len(problem.window) == 1:
+        xs = np.linspace(*problem.window[0], 201)
+        ax.plot(xs, [problem.loss(np.array([x])) for x in xs], color=COLORS["loss"], lw=1.5)
+        ax.set(xlabel="θ", ylabel="loss", xlim=problem.window[0])
+        return
+    (x0, x1), (y0, y1) = problem.window
+    xs, ys = np.linspace(x0, x1, 121), np.linspace(y0, y1, 121)
+    values = np.array([[problem.loss(np.array([x, y])) for x in xs] for y in ys])
+    low = max(values.min(), 1e-3 * values.max(), 1e-12)
+    levels = np.geomspace(low, values.max(), 14)
+    ax.contour(xs, ys, values, levels=levels, cmap="viridis", linewidths=0.8)
+    ax.plot(*problem.minimum, "*", ms=12, color=COLORS["minimum"])
+    ax.set(xlabel="θ₁", ylabel="θ₂", xlim=(x0, x1), ylim=(y0, y1), aspect="equal")
+
+
+def _path(trace, problem):
+    """Points to draw for a trace: (θ, loss) for 1 parameter, (θ₁, θ₂) for 2."""
+    if trace.thetas.shape[1] == 1:
+        return trace.thetas[:, 0], trace.losses
+    return trace.thetas[:, 0], trace.thetas[:, 1]
+
+
+def trajectories(problem, traces, title=None):
+    """The loss landscape with each trace's path drawn on it, d2l style.
+
+    Parameters
+    ----------
+    problem : descentlab.problems.Problem
+        With 1 or 2 parameters.
+    traces : sequence of descentlab.runner.Trace
+        Each drawn as dots joined by lines, in its optimizer's colour.
+    """
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    _landscape(problem, ax)
+    for trace, color in zip(traces, trace_colors(traces), strict=True):
+        xs, ys = _path(trace, problem)
+        label = trace.label + (" (diverged)" if trace.diverged else "")
+        ax.plot(xs, ys, "-o", ms=3, lw=1.2, color=color, label=label)
+    ax.set_title(title or problem.name)
+    ax.legend(loc="upper right", fontsize=8)
+    return fig
+
+
+def loss_curves(traces, optimum=0.0, title="Loss per step"):
+    """Loss minus its minimum, per step, on a log scale: straight lines are linear convergence."""
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for trace, color in zip(traces, trace_colors(traces), strict=True):
+        gap = np.maximum(trace.losses - optimum, 1e-16)
+        ax.semilogy(gap, color=color, lw=1.8, label=trace.label)
+    ax.set(xlabel="step", ylabel="loss − minimum", title=title)
+    ax.legend(fontsize=8)
+    return fig
+
+
+def animate(problem, trace, frames=None, interval=150):
+    """An animation of one trace walking over the loss (matplotlib.animation).
+
+    Show it with :func:`show_animation`; save it with
+    ``anim.save("run.gif", writer="pillow")``.
+    """
+    fig, ax = plt.subplots(figsize=(4.8, 3.4), dpi=64)
+    _landscape(problem, ax)
+    xs, ys = _path(trace, problem)
+    count = min(len(xs), frames or len(xs))
+    (line,) = ax.plot([], [], "-o", ms=4, lw=1.2, color=trace_colors([trace])[0])
+    ax.set_title(trace.label)
+    if len(problem.window) == 1:
+        ax.set_ylim(0, max(problem.loss(np.array([problem.window[0][1]])), ys[:count].max()))
+
+    def frame(i):
+        line.set_data(xs[: i + 1], ys[: i + 1])
+        return (line,)
+
+    anim = animation.FuncAnimation(fig, frame, frames=count, interval=interval, blit=True)
+    plt.close(fig)
+    return anim
+
+
+def show_animation(anim):
+    """Display an animation inline as HTML5/JavaScript (play, pause, step).
+
+    Frames are embedded as JPEG, several times smaller than PNG for these pictures.
+    """
+    with plt.rc_context({"animation.frame_format": "jpeg"}):
+        return HTML(anim.to_jshtml(default_mode="once"))
+
+
+def explorer(problem, run, lr, theta0, title="Move the sliders"):
+    """Interactive sliders for the learning rate and the start, redrawing the path.
+
+    Parameters
+    ----------
+    problem : descentlab.problems.Problem
+        A 1- or 2-parameter problem.
+    run : callable
+        ``run(lr, theta0) -> Trace``, e.g. a call of :func:`descentlab.runner.minimize`
+        with the student's step function.
+    lr : tuple of float
+        ``(low, value, high)`` of the learning-rate slider (log scale).
+    theta0 : array_like
+        Initial start; its first coordinate gets a slider.
+
+    In JupyterLab the sliders redraw the figure. Where no widget front end runs
+    (nbconvert, CI, a static page) the same output shows the picture for the
+    initial values instead.
+    """
+    import ipywidgets as widgets
+
+    low, value, high = lr
+    theta0 = np.asarray(theta0, dtype=float)
+    window = problem.window[0]
+    lr_slider = widgets.FloatLogSlider(value=value, base=10, min=np.log10(low),
+                                       max=np.log10(high), step=0.05, description="lr")
+    start_slider = widgets.FloatSlider(value=theta0[0], min=window[0], max=window[1],
+                                       step=0.1, description="θ₁ start")
+
+    def draw(lr, start):
+        return trajectories(problem, [run(lr, np.r_[start, theta0[1:]])], title=title)
+
+    output = widgets.Output()
+
+    def redraw(change=None):
+        # Set the widget's outputs directly rather than printing into it, so that
+        # nothing reaches the cell's own outputs when no front end renders widgets.
+        fig = draw(lr_slider.value, start_slider.value)
+        output.outputs = ()
+        output.append_display_data(fig)
+        plt.close(fig)
+
+    for slider in (lr_slider, start_slider):
+        slider.observe(redraw, names="value")
+    static = draw(value, theta0[0])  # first, so an unwritten exercise stops us here
+    box = widgets.VBox([widgets.HBox([lr_slider, start_slider]), output])
+    redraw()
+    png = io.BytesIO()
+    static.savefig(png, format="png", bbox_inches="tight")
+    plt.close(static)
+    bundle = box._repr_mimebundle_()
+    bundle["image/png"] = base64.b64encode(png.getvalue()).decode("ascii")
+    bundle["text/plain"] = f"{title}: sliders for lr and the start (static picture without widgets)"
+    display(bundle, raw=True)
+
+
+def fitting_progress(data, trace, steps):
+    """The data with the line of ``trace.thetas[s]`` for each step ``s`` in ``steps``.
+
+    Shows training as the note describes it: the parameters move and the line
+    moves towards the data.
+    """
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.scatter(data.x, data.y, s=18, color=COLORS["data"], zorder=3, label="data")
+    grid = np.linspace(data.x.min(), data.x.max(), 2)
+    shades = plt.cm.Oranges(np.linspace(0.3, 1.0, len(steps)))
+    for s, shade in zip(steps, shades, strict=True):
+        w0, w1 = trace.thetas[min(s, len(trace.thetas) - 1)]
+        ax.plot(grid, w0 + w1 * grid, color=shade, lw=2, label=f"step {s}")
+    ax.set(xlabel="x", ylabel="y", title="The fitted line during training")
+    ax.legend(fontsize=8, loc="upper left")
+    return fig
+
+
+def against_lr(lrs, values, ylabel, marks=(), title=None, log_y=True):
+    """A quantity per learning rate on log axes, with vertical lines at ``marks``.
+
+    Parameters
+    ----------
+    lrs, values : sequence of float
+        One value per learning rate; None or inf are drawn as gaps.
+    marks : sequence of (str, float)
+        Labelled learning rates to mark, e.g. ``[("2/λ_max", 0.5)]``.
+    """
+    values = np.array([np.nan if v is None else v for v in values], dtype=float)
+    values[~np.isfinite(values)] = np.nan
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(lrs, values, "o-", ms=3, color=OPTIMIZER_COLORS["gd"])
+    ax.set_xscale("log")
+    ax.xaxis.set_minor_formatter(plt.NullFormatter())
+    if log_y:
+        ax.set_yscale("log")
+    for (label, lr), color in zip(marks, ("#c44e52", "#55a868", "#8172b3"), strict=False):
+        ax.axvline(lr, color=color, ls="--", lw=1.2, label=f"{label} = {lr:.3g}")
+    ax.set(xlabel="learning rate", ylabel=ylabel, title=title)
+    if marks:
+        ax.legend(fontsize=8)
+    return fig
+
+
+def schedules(steps, named_rates, title="Learning rate per step"):
+    """Learning-rate schedules, ``{label: rates}``, against the step number."""
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    for index, (label, rates) in enumerate(named_rates.items()):
+        ax.plot(steps, rates, lw=2, color=OTHER_COLORS[index % len(OTHER_COLORS)], label=label)
+    ax.set(xlabel="step", ylabel="learning rate", title=title)
+    ax.legend(fontsize=8)
     return fig

@@ -1,0 +1,111 @@
+"""Run any optimizer on any problem and keep the trace (provided code).
+
+The step-function contract, shared by every optimizer of the course::
+
+    step(theta, grad, *state, **hyper) -> theta              # no state: gd_step
+    step(theta, grad, *state, **hyper) -> (theta, *state)    # momentum_step, adam_step
+
+``state`` are the parameters after ``grad`` that are neither given in ``hyper``
+nor have a default: they start as zeros of ``theta``'s shape and are carried
+from step to step; one named ``t`` is the 1-based step number instead. So
+``gd_step(theta, grad, lr)``, ``momentum_step(theta, grad, velocity, lr, beta)``
+and ``adam_step(theta, grad, m, v, t, lr, ...)`` all run through
+:func:`minimize`, the student's versions included.
+"""
+
+import inspect
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Trace:
+    """What an optimizer did on a problem.
+
+    Attributes
+    ----------
+    label : str
+        Name for legends, e.g. ``"gd, lr=0.1"``.
+    thetas : numpy.ndarray, shape (steps + 1, d)
+        Parameters before the first step and after each step.
+    losses : numpy.ndarray, shape (steps + 1,)
+        Loss at each of ``thetas``.
+    diverged : bool
+        True if the run stopped early because the loss overflowed or became NaN.
+    """
+
+    label: str
+    thetas: np.ndarray
+    losses: np.ndarray
+    diverged: bool
+
+    def steps_to(self, tol):
+        """First step at which the loss is below ``tol``, or None if it never is."""
+        below = np.flatnonzero(self.losses < tol)
+        return int(below[0]) if below.size else None
+
+
+def state_names(step, hyper):
+    """Names of the state arguments of ``step`` (see the module's contract)."""
+    params = list(inspect.signature(step).parameters.values())[2:]
+    return [p.name for p in params
+            if p.name not in hyper and p.default is inspect.Parameter.empty
+            and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+
+
+def minimize(step, problem, theta0, steps, label=None, schedule=None, **hyper):
+    """Apply ``step`` to ``problem`` for ``steps`` steps from ``theta0``.
+
+    Parameters
+    ----------
+    step : callable
+        A step function (module docstring), e.g. ``optimizers.gd_step``.
+    problem : descentlab.problems.Problem
+        Gives ``loss`` and ``grad``.
+    theta0 : array_like, shape (d,)
+        Start.
+    steps : int
+        Number of steps.
+    label : str, optional
+        Legend text; default: the step's name and hyperparameters.
+    schedule : callable, optional
+        ``schedule(t) -> lr`` for the 0-based step ``t``; overrides ``hyper['lr']``.
+    **hyper
+        Hyperparameters passed to every call, e.g. ``lr=0.1``.
+
+    Returns
+    -------
+    Trace
+        Stops early, with ``diverged=True``, once the loss is not finite or
+        exceeds 1e12.
+    """
+    theta = np.array(theta0, dtype=float)
+    names = state_names(step, {**hyper, **({"lr": None} if schedule else {})})
+    carried = [name for name in names if name != "t"]
+    state = {name: np.zeros_like(theta) for name in carried}
+    thetas, losses = [theta], [problem.loss(theta)]
+    diverged = False
+    for t in range(steps):
+        if schedule is not None:
+            hyper["lr"] = schedule(t)
+        args = [t + 1 if name == "t" else state[name] for name in names]
+        result = step(theta, problem.grad(theta), *args, **hyper)
+        if carried:
+            theta, *values = result
+            state.update(zip(carried, values, strict=True))
+        else:
+            theta = result
+        theta = np.asarray(theta, dtype=float)
+        with np.errstate(over="ignore", invalid="ignore"):
+            loss = problem.loss(theta)
+        thetas.append(theta)
+        losses.append(loss)
+        if not np.isfinite(loss) or loss > 1e12:
+            diverged = True
+            break
+    if label is None:
+        shown = {k: v for k, v in hyper.items() if not schedule or k != "lr"}
+        label = ", ".join([step.__name__.removesuffix("_step")]
+                          + [f"{k}={v:g}" for k, v in shown.items()])
+    return Trace(label, np.array(thetas), np.array(losses, dtype=float), diverged)

@@ -1,0 +1,44 @@
+"""Students' work built from the repository itself, for the notebook and grading tests."""
+
+import re
+import zipfile
+
+import nbformat
+
+from descentlab.course import NOTEBOOKS, module_path, notebook_path
+from grader import REPO
+
+SOLUTION_MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\n", flags=re.MULTILINE)
+
+
+def student_notebook(name, solved=True, cells=None):
+    """The released notebook as a student hands it in.
+
+    With ``solved`` its solution cells (code written in the notebook, written
+    answers) hold the source notebook's solutions; ``cells`` replaces the source
+    of cells by ``grade_id``.
+    """
+    notebook = nbformat.read(REPO / notebook_path(name), as_version=4)
+    source = nbformat.read(REPO / "solutions" / name / f"{name}.ipynb", as_version=4)
+    answers = {c.metadata.nbgrader["grade_id"]: SOLUTION_MARKER.sub("", c.source)
+               for c in source.cells if c.metadata.get("nbgrader", {}).get("solution")}
+    for cell in notebook.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if solved and grade_id in answers:
+            cell.source = answers[grade_id]
+        if cells and grade_id in cells:
+            cell.source = cells[grade_id]
+    return notebook
+
+
+def write_submission(path, modules, notebooks=NOTEBOOKS, solved=True, cells=None, extra=None):
+    """Write a ``<student_id>.zip`` as ``make submit`` would, with the given content."""
+    with zipfile.ZipFile(path, "w") as archive:
+        for name in notebooks:
+            archive.writestr(str(notebook_path(name)),
+                             nbformat.writes(student_notebook(name, solved, cells)))
+        for module, text in modules.items():
+            archive.writestr(str(module_path(module)), text)
+        for member, text in (extra or {}).items():
+            archive.writestr(member, text)
+    return path
