@@ -306,6 +306,72 @@ def test_lr_choice_is_verified_by_running_it(capsys):
         checks.check_lr_choice(0.6, bowl, [5.0, 2.0], tol=1e-6, budget=150)
 
 
+def momentum(update):
+    def step(theta, grad, velocity, lr, beta=0.9):
+        return update(arr(theta), arr(grad), arr(velocity), lr, beta)
+    return step
+
+
+def momentum_mutates(theta, grad, velocity, lr, beta=0.9):
+    if isinstance(velocity, np.ndarray) and velocity.dtype == float:
+        velocity *= beta
+        velocity += grad
+        return arr(theta) - lr * velocity, velocity
+    return momentum(lambda t, g, d, lr, b: (t - lr * (b * d + g), b * d + g))(
+        theta, grad, velocity, lr, beta)
+
+
+MOMENTUM_MISTAKES = [
+    (stub, "fill in `momentum_step` in src/descentlab/optimizers.py"),
+    (momentum(lambda t, g, d, lr, b: (t - lr * (b * d + (1 - b) * g), b * d + (1 - b) * g)),
+     "exponential-moving-average form"),
+    (momentum(lambda t, g, d, lr, b: (t - lr * d, b * d + g)), "updating the velocity after"),
+    (momentum(lambda t, g, d, lr, b: (t + lr * (b * d + g), b * d + g)), "wrong sign"),
+    (momentum(lambda t, g, d, lr, b: (t - b * (lr * d + g), lr * d + g)),
+     "beta and lr swapped"),
+    (momentum_mutates, "mutating the caller's array"),
+    (momentum(lambda t, g, d, lr, b: t - lr * (b * d + g)), "returning only some of"),
+]
+
+
+def adam(variant):
+    """adam_step with one change, selected by name."""
+    @np.errstate(divide="ignore", invalid="ignore")
+    def step(theta, grad, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
+        theta, g, m, v = arr(theta), arr(grad), arr(m), arr(v)
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * (g if variant == "g" else g**2)
+        tc = t + {"t-1": -1, "t+1": 1}.get(variant, 0)
+        m_hat, v_hat = m / (1 - beta1**tc), v / (1 - beta2**tc)
+        if variant == "no correction":
+            m_hat, v_hat = m, v
+        if variant == "eps inside":
+            return theta - lr * m_hat / np.sqrt(v_hat + eps), m, v
+        if variant == "epsilon hat":
+            lr_t = lr * np.sqrt(1 - beta2**t) / (1 - beta1**t)
+            return theta - lr_t * m / (np.sqrt(v) + eps), m, v
+        new = theta - lr * m_hat / (np.sqrt(v_hat) + eps)
+        return (new, m_hat, v_hat) if variant == "corrected state" else (new, m, v)
+    return step
+
+
+ADAM_MISTAKES = [
+    (stub, "fill in `adam_step` in src/descentlab/optimizers.py"),
+    (adam("no correction"), "no bias correction"),
+    (adam("t-1"), "bias correction with t - 1, which is 0 on the first step"),
+    (adam("t+1"), "bias correction with t +1"),
+    (adam("eps inside"), "eps inside the square root"),
+    (adam("epsilon hat"), "TensorFlow 1's epsilon-hat form"),
+    (adam("corrected state"), "returning the corrected m_hat and v_hat as the state"),
+    (adam("g"), "v averages g**2, never g"),
+]
+
+
+def test_adam_helper_is_right_without_a_change(capsys):
+    checks.check_adam_step(adam("none"))
+    assert "✔ adam_step passed" in capsys.readouterr().out
+
+
 ALL_MISTAKES = [
     *[(checks.check_mse, f, named) for f, named in MSE_MISTAKES],
     *[(checks.check_mse_grad, f, named) for f, named in MSE_GRAD_MISTAKES],
@@ -313,6 +379,8 @@ ALL_MISTAKES = [
     *[(checks.check_gd_step, f, named) for f, named in GD_MISTAKES],
     *[(checks.check_max_stable_lr, f, named) for f, named in MAX_LR_MISTAKES],
     *[(checks.check_exponential_decay, f, named) for f, named in DECAY_MISTAKES],
+    *[(checks.check_momentum_step, f, named) for f, named in MOMENTUM_MISTAKES],
+    *[(checks.check_adam_step, f, named) for f, named in ADAM_MISTAKES],
 ]
 
 

@@ -21,7 +21,7 @@ STUBS = {m: (REPO / module_path(m)).read_text("utf-8") for m in EXERCISES}
 
 def broken(module, right, wrong):
     """The solved module with one line of one function changed."""
-    assert right in SOLVED[module], right
+    assert SOLVED[module].count(right) == 1, right
     return {**SOLVED, module: SOLVED[module].replace(right, wrong)}
 
 
@@ -29,30 +29,33 @@ MSE_AS_SUM = broken("losses", "return float(np.mean((y_pred - y_true) ** 2))",
                     "return float(np.sum((y_pred - y_true) ** 2))")
 HALF_LINEAR_GRAD = broken("losses", "return X.T @ mse_grad(y, X @ w)",
                           "return X.T @ mse_grad(y, X @ w) / 2")
-GD_ASCENT = broken("optimizers", "np.asarray(theta, dtype=float) - lr",
-                   "np.asarray(theta, dtype=float) + lr")
+GD_ASCENT = broken("optimizers", "- lr * np.asarray(grad, dtype=float)",
+                   "+ lr * np.asarray(grad, dtype=float)")
 SMALLEST_EIGENVALUE = broken("schedules", "2.0 / eigenvalues.max()", "2.0 / eigenvalues.min()")
 DECAY_PER_STEP = broken("schedules", "exponent = step / decay_steps", "exponent = step")
+EMA_MOMENTUM = broken("optimizers", "dtype=float) + np.asarray(grad, dtype=float)",
+                      "dtype=float) + (1 - beta) * np.asarray(grad, dtype=float)")
+ADAM_NO_CORRECTION = broken("optimizers", "m_hat = m / (1 - beta1**t)", "m_hat = m")
 CHECKS_THAT_FAIL = "def __getattr__(name):\n    raise AssertionError('always fails')\n"
 CHECKS_THAT_PASS = "def __getattr__(name):\n    return lambda *args: print('✔ passed')\n"
 
+#: Autograded points per notebook when everything is right.
+FULL = {"01_loss": 6, "02_gradient_descent": 5, "03_learning_rate": 6, "04_momentum": 3,
+        "05_adam": 3}
+
 #: student -> (what the zip holds, autograded score per notebook it must get)
 FIXTURES = {
-    "perfect": ({"modules": SOLVED},
-                {"01_loss": 6, "02_gradient_descent": 5, "03_learning_rate": 6}),
-    "blank": ({"modules": STUBS, "solved": False},
-              {"01_loss": 0, "02_gradient_descent": 0, "03_learning_rate": 0}),
+    "perfect": ({"modules": SOLVED}, FULL),
+    "blank": ({"modules": STUBS, "solved": False}, {}),
     # each function wrong on its own: its points go, and those of cells that use it
-    "mse_wrong": ({"modules": MSE_AS_SUM},
-                  {"01_loss": 4, "02_gradient_descent": 5, "03_learning_rate": 6}),
+    "mse_wrong": ({"modules": MSE_AS_SUM}, {**FULL, "01_loss": 4}),
     "linear_grad_wrong": ({"modules": HALF_LINEAR_GRAD},
-                          {"01_loss": 4, "02_gradient_descent": 2, "03_learning_rate": 6}),
-    "gd_step_wrong": ({"modules": GD_ASCENT},
-                      {"01_loss": 6, "02_gradient_descent": 0, "03_learning_rate": 6}),
-    "max_lr_wrong": ({"modules": SMALLEST_EIGENVALUE},
-                     {"01_loss": 6, "02_gradient_descent": 5, "03_learning_rate": 4}),
-    "decay_wrong": ({"modules": DECAY_PER_STEP},
-                    {"01_loss": 6, "02_gradient_descent": 5, "03_learning_rate": 4}),
+                          {**FULL, "01_loss": 4, "02_gradient_descent": 2}),
+    "gd_step_wrong": ({"modules": GD_ASCENT}, {**FULL, "02_gradient_descent": 0}),
+    "max_lr_wrong": ({"modules": SMALLEST_EIGENVALUE}, {**FULL, "03_learning_rate": 4}),
+    "decay_wrong": ({"modules": DECAY_PER_STEP}, {**FULL, "03_learning_rate": 4}),
+    "momentum_wrong": ({"modules": EMA_MOMENTUM}, {**FULL, "04_momentum": 0}),
+    "adam_wrong": ({"modules": ADAM_NO_CORRECTION}, {**FULL, "05_adam": 0}),
     # what students hand in beyond their own functions changes nothing
     "test_cell_forced": ({"modules": MSE_AS_SUM, "notebooks": ["01_loss"],
                           "cells": {"mse_matches_definition": "assert True"}}, {"01_loss": 4}),
@@ -62,10 +65,9 @@ FIXTURES = {
     "own_passing_checks": ({"modules": STUBS, "notebooks": ["01_loss"], "solved": False,
                             "extra": {"src/descentlab/checks.py": CHECKS_THAT_PASS}},
                            {"01_loss": 0}),
-    "no_modules": ({"modules": {}}, {"01_loss": 0, "02_gradient_descent": 0,
-                                     "03_learning_rate": 2}),
+    "no_modules": ({"modules": {}}, {"03_learning_rate": 2}),
 }
-MAX_SCORE = {"01_loss": 8, "02_gradient_descent": 7, "03_learning_rate": 8}
+MAX_SCORE = {name: points + 2 for name, points in FULL.items()}  # + a written answer
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     submissions = tmp_path_factory.mktemp("submissions")

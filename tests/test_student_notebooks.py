@@ -51,7 +51,7 @@ def test_with_stubs_only_graded_cells_fail_and_they_say_what_to_write(name, tmp_
                 assert output.ename == "NotImplementedError"
                 continue
             failed.append(role.get("grade_id", cell.source))
-            assert output.ename == "AssertionError"
+            assert output.ename == "ExerciseNotWritten"
             name = output.evalue.split()[0]
             assert output.evalue.startswith(f"{name} is not written yet: fill in ")
             assert f"fill in `{name}` in src/descentlab/" in output.evalue or (

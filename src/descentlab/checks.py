@@ -14,6 +14,7 @@ Expected values are computed here from the formulas, never from the solutions.
 import numpy as np
 
 from .course import module_of, module_path
+from .stubs import ExerciseNotWritten
 
 _RTOL = 1e-6
 
@@ -49,10 +50,10 @@ class _Checker:
         try:
             result = self.func(*args)
         except NotImplementedError:
-            raise AssertionError(
+            raise ExerciseNotWritten(
                 f"{self.name} is not written yet: fill in {self.where} (replace "
                 "`raise NotImplementedError()` with your code), save the file and "
-                "re-run this cell."
+                "re-run this cell.", self.name, self.where,
             ) from None
         except Exception as error:  # any error is the student's to see, with the call
             self.fail(f"{shown}\n  raised {type(error).__name__}: {error}", error_hint)
@@ -114,6 +115,34 @@ class _Checker:
                 f"{shown}\n  returned {_show(got)}\n  expected {_show(expected)}",
                 _recognise(got, mistakes),
             )
+
+    def expect_state(self, got, expected, names, shown, mistakes=(), not_finite=None):
+        """``got`` must be the tuple ``expected`` of float arrays (new parameters and state).
+
+        ``mistakes`` pairs a whole tuple a known mistake returns with its name;
+        ``not_finite`` names the likely mistake when the result holds NaN or inf.
+        """
+        wanted = ", ".join(names)
+        if not isinstance(got, tuple | list) or len(got) != len(expected):
+            self.fail(f"{shown}\n  returned {type(got).__name__} {_show(got)}\n  expected a "
+                      f"tuple ({wanted})",
+                      f"returning only some of ({wanted}): the caller needs the new state "
+                      "for the next step.")
+        parts = list(zip(names, got, expected, strict=True))
+        for name, part, right in parts:
+            well_formed = (isinstance(part, np.ndarray) and part.shape == right.shape
+                           and np.issubdtype(part.dtype, np.floating))
+            if not well_formed:
+                self.expect_array(part, right, f"{shown}[{name}]")  # fails, saying why
+        if not all(_matches(part, right) for _, part, right in parts):
+            returned = ", ".join(f"{n}={_show(p)}" for n, p, _ in parts)
+            wanted_values = ", ".join(f"{n}={_show(r)}" for n, _, r in parts)
+            hint = next((name for candidate, name in mistakes
+                         if all(_matches(p, c) for p, c in zip(got, candidate, strict=True))),
+                        None)
+            if hint is None and not all(np.all(np.isfinite(part)) for part in got):
+                hint = not_finite
+            self.fail(f"{shown}\n  returned {returned}\n  expected {wanted_values}", hint)
 
     def expect_value_error(self, *args, broadcast=None):
         """Mismatched shapes must raise ValueError instead of broadcasting."""
@@ -429,8 +458,9 @@ def check_lr_choice(lr, problem, theta0, tol, budget):
     how many steps it took, or how far it got.
     """
     if lr is None:
-        raise AssertionError("lr is not written yet: fill in the cell above with your choice, "
-                             "e.g. `lr = 0.1`, and re-run both cells.")
+        raise ExerciseNotWritten("lr is not written yet: fill in the cell above with your "
+                                 "choice, e.g. `lr = 0.1`, and re-run both cells.",
+                                 "lr", "`lr` in the cell above")
     theta = np.array(theta0, dtype=float)
     for step in range(budget + 1):
         loss = problem.loss(theta)
@@ -450,3 +480,166 @@ def check_lr_choice(lr, problem, theta0, tol, budget):
         f"gradient descent with lr = {lr!r} from {theta0!r} does not reach loss < {tol:g} "
         f"within {budget} steps: {verdict}.\nChoose another value for `lr` in the cell "
         "above and re-run both cells.")
+
+
+def _check_stateful(name, func, params, returns, cases, reference, not_finite=None):
+    """Run a stateful step function on ``cases`` and compare with ``reference``.
+
+    ``reference(*float_arrays, *numbers)`` returns the right tuple and the
+    ``(tuple, mistake name)`` pairs of typical mistakes for that case;
+    ``not_finite`` names the likely mistake behind a NaN or inf.
+    """
+    checker = _Checker(name, func, params)
+    for case in cases:
+        arrays = [np.asarray(a, dtype=float) for a in case if isinstance(a, np.ndarray)]
+        numbers = [a for a in case if not isinstance(a, np.ndarray)]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            right, variants = reference(*arrays, *numbers)
+        got, shown = checker.call(*case, error_hint=INTEGER_INPUT)
+        checker.expect_state(got, right, returns, shown, variants, not_finite)
+    checker.passed()
+
+
+MOMENTUM_CASES = [
+    (np.array([1.0, -2.0]), np.array([0.5, 1.0]), np.array([0.2, -0.4]), 0.1, 0.9),
+    (np.array([3.0]), np.array([-1.0]), np.array([0.7]), 0.5, 0.0),
+    (np.array([[1.0, 2.0], [0.0, -1.0]]), np.ones((2, 2)), np.full((2, 2), 0.5), 0.2, 0.5),
+    (np.array([1, 2]), np.array([1, -1]), np.array([0, 0]), 0.5, 0.9),
+]
+EMA_MOMENTUM = ("the exponential-moving-average form v = beta * v + (1 - beta) * grad. That "
+                "is not wrong maths: it is the same method with the learning rate scaled by "
+                "(1 - beta) (notebook 04 proves it). This course, the note, TensorFlow's "
+                "MomentumOptimizer and PyTorch's SGD use velocity = beta * velocity + grad.")
+
+
+def check_momentum_step(momentum_step):
+    """Check ``momentum_step`` against the note: d = beta d + g, then theta - lr d."""
+    def reference(theta, g, d, lr, beta):
+        new_d = beta * d + g
+        ema, swapped = beta * d + (1 - beta) * g, lr * d + g
+        return (theta - lr * new_d, new_d), [
+            ((theta - lr * ema, ema), EMA_MOMENTUM),
+            ((theta - lr * d, new_d), "updating the velocity after the step: the note "
+                                      "updates d first, d = beta * d + grad, then steps "
+                                      "with the new d."),
+            ((theta + lr * new_d, new_d), "wrong sign: theta - lr * velocity."),
+            ((theta - lr * new_d, -new_d), "wrong sign of the velocity: velocity = "
+                                           "beta * velocity + grad."),
+            ((theta - beta * swapped, swapped), "beta and lr swapped: velocity = beta * "
+                                                "velocity + grad, theta - lr * velocity."),
+            ((new_d, theta - lr * new_d), "returning (velocity, theta): return "
+                                          "(theta, velocity)."),
+            ((theta - lr * g, new_d), "stepping with the gradient instead of the velocity."),
+        ]
+
+    _check_stateful("momentum_step", momentum_step, ("theta", "grad", "velocity", "lr", "beta"),
+                    ("theta", "velocity"), MOMENTUM_CASES, reference)
+
+
+def check_nesterov_step(nesterov_step):
+    """Check the bonus ``nesterov_step`` against PyTorch's Nesterov momentum."""
+    def reference(theta, g, d, lr, beta):
+        new_d = beta * d + g
+        return (theta - lr * (g + beta * new_d), new_d), [
+            ((theta - lr * new_d, new_d), "plain momentum: Nesterov steps with "
+                                          "grad + beta * velocity, a look-ahead."),
+            ((theta - lr * (g + beta * d), new_d), "looking ahead with the old velocity: "
+                                                   "update it first."),
+        ]
+
+    _check_stateful("nesterov_step", nesterov_step, ("theta", "grad", "velocity", "lr", "beta"),
+                    ("theta", "velocity"), MOMENTUM_CASES, reference)
+
+
+def _adam_reference(theta, g, m, v, t, lr, beta1, beta2, eps):
+    """Adam's right answer and what each typical mistake returns, for one case."""
+    def finish(m_new, v_new, m_hat, v_hat, root=None):
+        root = np.sqrt(v_hat) + eps if root is None else root
+        return theta - lr * m_hat / root, m_new, v_new
+
+    m1 = beta1 * m + (1 - beta1) * g
+    v1 = beta2 * v + (1 - beta2) * g**2
+    c1, c2 = 1 - beta1**t, 1 - beta2**t
+    right = finish(m1, v1, m1 / c1, v1 / c2)
+    lr_hat = lr * np.sqrt(c2) / c1
+    v_of_g = beta2 * v + (1 - beta2) * g
+    variants = [
+        (finish(m1, v1, m1, v1), "no bias correction: divide m by (1 - beta1**t) and v by "
+                                 "(1 - beta2**t) before the step (Algorithm 1)."),
+        (finish(m1, v1, m1 / c1, v1 / c2, np.sqrt(v1 / c2 + eps)),
+         "eps inside the square root: the paper adds it after, sqrt(v_hat) + eps."),
+        ((theta - lr_hat * m1 / (np.sqrt(v1) + eps), m1, v1),
+         "TensorFlow 1's epsilon-hat form (lr_t = lr * sqrt(1 - beta2**t) / (1 - beta1**t), "
+         "then eps added to sqrt(v), not sqrt(v_hat)): the paper's 'epsilon hat'. The "
+         "course uses Algorithm 1 as written, eps added to sqrt(v_hat)."),
+        (right[:1] + (m1 / c1, v1 / c2), "returning the corrected m_hat and v_hat as the "
+                                         "state: return m and v uncorrected, or the next "
+                                         "step corrects them twice."),
+        (finish(m1, v_of_g, m1 / c1, v_of_g / c2),
+         "g instead of g**2 in v: the second moment averages squared gradients."),
+    ]
+    for shift in (-1, 1):
+        if t + shift >= 1:
+            variants.append((finish(m1, v1, m1 / (1 - beta1 ** (t + shift)),
+                                    v1 / (1 - beta2 ** (t + shift))),
+                             f"bias correction with t {shift:+d}: t is the number of this "
+                             "step, 1 on the first step."))
+    return right, variants
+
+
+def check_adam_step(adam_step):
+    """Check ``adam_step`` against Algorithm 1 of Kingma & Ba (2014)."""
+    zeros = np.zeros(3)
+    defaults = (0.001, 0.9, 0.999, 1e-8)
+    cases = [
+        (np.array([1.0, -2.0, 0.5]), np.array([0.5, -1.0, 2.0]), zeros, zeros, 1, *defaults),
+        (np.array([1.0, -2.0]), np.array([0.3, 0.9]), np.array([0.1, -0.2]),
+         np.array([0.01, 0.04]), 3, 0.1, 0.8, 0.9, 0.1),
+        (np.array([0.0, 1.0]), np.array([-0.3, 0.8]), np.array([0.1, 0.2]),
+         np.array([0.02, 0.05]), 2, 0.05, 0.5, 0.6, 0.01),
+        (np.array([1, 2]), np.array([1, -2]), np.array([0, 0]), np.array([0, 0]), 1, *defaults),
+    ]
+    _check_stateful("adam_step", adam_step,
+                    ("theta", "grad", "m", "v", "t", "lr", "beta1", "beta2", "eps"),
+                    ("theta", "m", "v"), cases, _adam_reference,
+                    not_finite="NaN or inf: a division by zero (bias correction with t - 1, "
+                               "which is 0 on the first step: t starts at 1) or the square "
+                               "root of a negative number (v averages g**2, never g).")
+
+
+SQUARES_CASES = [
+    (np.array([1.0, -2.0]), np.array([0.5, -1.0]), np.array([0.2, 0.1]), 0.1, 0.5),
+    (np.array([0.0, 1.0, 2.0]), np.array([1.0, -3.0, 0.2]), np.zeros(3), 0.01, 0.1),
+]
+
+
+def check_rmsprop_step(rmsprop_step):
+    """Check the bonus ``rmsprop_step`` against PyTorch's RMSprop."""
+    def reference(theta, g, s, lr, rho):
+        new_s = rho * s + (1 - rho) * g**2
+        return (theta - lr * g / (np.sqrt(new_s) + 1e-8), new_s), [
+            ((theta - lr * g / np.sqrt(new_s + 1e-8), new_s),
+             "eps inside the square root: sqrt(s) + eps."),
+            ((theta - lr * g / (np.sqrt(s + g**2) + 1e-8), s + g**2),
+             "summing the squares (that is AdaGrad): RMSProp averages them with rho."),
+        ]
+
+    cases = [(*case[:3], case[3], 1 - case[4]) for case in SQUARES_CASES]
+    _check_stateful("rmsprop_step", lambda theta, grad, s, lr, rho: rmsprop_step(
+        theta, grad, s, lr=lr, rho=rho, eps=1e-8), ("theta", "grad", "s", "lr", "rho"),
+        ("theta", "s"), cases, reference)
+
+
+def check_adagrad_step(adagrad_step):
+    """Check the bonus ``adagrad_step`` against PyTorch's Adagrad."""
+    def reference(theta, g, s, lr, eps):
+        new_s = s + g**2
+        return (theta - lr * g / (np.sqrt(new_s) + eps), new_s), [
+            ((theta - lr * g / np.sqrt(new_s + eps), new_s),
+             "eps inside the square root: sqrt(s) + eps."),
+            ((theta - lr * g / (np.sqrt(s) + eps), new_s),
+             "dividing by the old sum: add g**2 first, then step."),
+        ]
+
+    _check_stateful("adagrad_step", adagrad_step, ("theta", "grad", "s", "lr", "eps"),
+                    ("theta", "s"), SQUARES_CASES, reference)

@@ -8,13 +8,20 @@ from pathlib import PurePosixPath
 
 #: Notebooks in course order; each is one nbgrader assignment of the same name,
 #: stored as ``notebooks/<name>/<name>.ipynb``.
-NOTEBOOKS = ("01_loss", "02_gradient_descent", "03_learning_rate")
+NOTEBOOKS = (
+    "01_loss",
+    "02_gradient_descent",
+    "03_learning_rate",
+    "04_momentum",
+    "05_adam",
+)
 
 #: Exercise modules of ``src/descentlab/`` and the functions students write in
 #: each. These files, and only these, are taken from a student's submission.
 EXERCISES = {
     "losses": ("mse", "mse_grad", "linear_mse_grad"),
-    "optimizers": ("gd_step",),
+    "optimizers": ("gd_step", "momentum_step", "adam_step",
+                   "nesterov_step", "rmsprop_step", "adagrad_step"),
     "schedules": ("max_stable_lr", "exponential_decay"),
 }
 

@@ -45,3 +45,132 @@ def gd_step(theta, grad, lr):
     """
     # YOUR CODE HERE
     raise NotImplementedError()
+
+
+def momentum_step(theta, grad, velocity, lr, beta=0.9):
+    r"""One step of gradient descent with momentum, in the course note's form.
+
+    .. math::
+
+        d_i = \beta\, d_{i-1} + g(\theta_{i-1}), \qquad
+        \theta_i = \theta_{i-1} - \alpha\, d_i
+
+    The velocity :math:`d` is updated first, then used for the step. This is
+    TensorFlow's ``tf.train.MomentumOptimizer(learning_rate, momentum)`` and
+    PyTorch's ``torch.optim.SGD(params, lr, momentum)``. (The "exponential moving
+    average" form :math:`v = \beta v + (1 - \beta) g` is the same method with
+    :math:`\alpha` scaled by :math:`1/(1-\beta)`; notebook 04 proves it.)
+
+    Parameters
+    ----------
+    theta : array_like, shape (d,)
+        Parameters :math:`\theta_{i-1}`. Not changed.
+    grad : array_like, shape (d,)
+        Gradient :math:`g(\theta_{i-1})`.
+    velocity : array_like, shape (d,)
+        :math:`d_{i-1}`, zeros before the first step. Not changed.
+    lr : float
+        Learning rate :math:`\alpha`.
+    beta : float, default=0.9
+        Momentum :math:`\beta`, as in Keras and common PyTorch use.
+
+    Returns
+    -------
+    theta : numpy.ndarray, shape (d,)
+        :math:`\theta_i`.
+    velocity : numpy.ndarray, shape (d,)
+        :math:`d_i`.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+def adam_step(theta, grad, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
+    r"""One step of Adam (Kingma & Ba, 2014, Algorithm 1).
+
+    .. math::
+
+        m_t &= \beta_1 m_{t-1} + (1 - \beta_1)\, g_t \\
+        v_t &= \beta_2 v_{t-1} + (1 - \beta_2)\, g_t^2 \\
+        \hat m_t &= m_t / (1 - \beta_1^t), \qquad \hat v_t = v_t / (1 - \beta_2^t) \\
+        \theta_t &= \theta_{t-1} - \alpha\, \hat m_t / (\sqrt{\hat v_t} + \epsilon)
+
+    Each parameter gets its own step size from the first- and second-moment
+    estimates of its gradient. PyTorch's ``torch.optim.Adam`` does exactly this;
+    TensorFlow 1's ``tf.train.AdamOptimizer`` applies its ``epsilon`` after folding
+    the bias corrections into the rate (the paper's "epsilon hat").
+
+    Parameters
+    ----------
+    theta : array_like, shape (d,)
+        Parameters :math:`\theta_{t-1}`. Not changed.
+    grad : array_like, shape (d,)
+        Gradient :math:`g_t`.
+    m, v : array_like, shape (d,)
+        Moment estimates :math:`m_{t-1}, v_{t-1}`, zeros before the first step
+        (returned uncorrected: the corrections are recomputed each step). Not changed.
+    t : int
+        Number of this step, starting at 1.
+    lr : float, default=0.001
+    beta1 : float, default=0.9
+    beta2 : float, default=0.999
+    eps : float, default=1e-8
+
+    Returns
+    -------
+    theta, m, v : numpy.ndarray, each shape (d,)
+
+    References
+    ----------
+    D. P. Kingma and J. Ba, "Adam: A Method for Stochastic Optimization", 2014,
+    arXiv:1412.6980, Algorithm 1.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+def nesterov_step(theta, grad, velocity, lr, beta=0.9):
+    r"""Bonus: one step of Nesterov momentum, in PyTorch's form.
+
+    .. math:: d_i = \beta\, d_{i-1} + g_i, \qquad
+              \theta_i = \theta_{i-1} - \alpha\,(g_i + \beta\, d_i)
+
+    ``torch.optim.SGD(params, lr, momentum=beta, nesterov=True)``: the step looks
+    ahead along the velocity, using only the gradient at the current parameters.
+    Same arguments and returns as :func:`momentum_step`.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+def rmsprop_step(theta, grad, s, lr=0.01, rho=0.99, eps=1e-8):
+    r"""Bonus: one step of RMSProp (Hinton's lecture 6e), PyTorch's defaults.
+
+    .. math:: s_t = \rho\, s_{t-1} + (1 - \rho)\, g_t^2, \qquad
+              \theta_t = \theta_{t-1} - \alpha\, g_t / (\sqrt{s_t} + \epsilon)
+
+    ``torch.optim.RMSprop(params, lr=0.01, alpha=0.99, eps=1e-8)``.
+
+    Returns
+    -------
+    theta, s : numpy.ndarray, each shape (d,)
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+def adagrad_step(theta, grad, s, lr=0.01, eps=1e-10):
+    r"""Bonus: one step of AdaGrad (Duchi, Hazan and Singer, 2011), PyTorch's defaults.
+
+    .. math:: s_t = s_{t-1} + g_t^2, \qquad
+              \theta_t = \theta_{t-1} - \alpha\, g_t / (\sqrt{s_t} + \epsilon)
+
+    ``torch.optim.Adagrad(params, lr=0.01, eps=1e-10)``: the sum of squares only
+    grows, so every parameter's step shrinks over time.
+
+    Returns
+    -------
+    theta, s : numpy.ndarray, each shape (d,)
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError()

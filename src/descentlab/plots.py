@@ -152,7 +152,9 @@ def _landscape(problem, ax):
     levels = np.geomspace(low, values.max(), 14)
     ax.contour(xs, ys, values, levels=levels, cmap="viridis", linewidths=0.8)
     ax.plot(*problem.minimum, "*", ms=12, color=COLORS["minimum"])
-    ax.set(xlabel="θ₁", ylabel="θ₂", xlim=(x0, x1), ylim=(y0, y1), aspect="equal")
+    similar_spans = 1 / 3 < (x1 - x0) / (y1 - y0) < 3
+    ax.set(xlabel="θ₁", ylabel="θ₂", xlim=(x0, x1), ylim=(y0, y1),
+           aspect="equal" if similar_spans else "auto")
 
 
 def _path(trace, problem):
@@ -177,18 +179,29 @@ def trajectories(problem, traces, title=None):
     for trace, color in zip(traces, trace_colors(traces), strict=True):
         xs, ys = _path(trace, problem)
         label = trace.label + (" (diverged)" if trace.diverged else "")
-        ax.plot(xs, ys, "-o", ms=3, lw=1.2, color=color, label=label)
+        # Long runs: a dot every few steps, so paths stay visible under each other.
+        ax.plot(xs, ys, "-o", ms=3, lw=1.5, alpha=0.85, color=color, label=label,
+                markevery=max(1, len(xs) // 40))
     ax.set_title(title or problem.name)
     ax.legend(loc="upper right", fontsize=8)
     return fig
 
 
-def loss_curves(traces, optimum=0.0, title="Loss per step"):
-    """Loss minus its minimum, per step, on a log scale: straight lines are linear convergence."""
+def loss_curves(traces, optimum=0.0, title="Loss per step", rates=None):
+    """Loss minus its minimum, per step, on a log scale: straight lines are linear convergence.
+
+    ``rates`` (one per trace, or None) draws a dashed line for a theoretical error
+    factor per step ``r``: the loss, quadratic in the error, falls as ``r**(2t)``.
+    """
     fig, ax = plt.subplots(figsize=(6, 4))
-    for trace, color in zip(traces, trace_colors(traces), strict=True):
+    rates = rates or [None] * len(traces)
+    for trace, color, rate in zip(traces, trace_colors(traces), rates, strict=True):
         gap = np.maximum(trace.losses - optimum, 1e-16)
         ax.semilogy(gap, color=color, lw=1.8, label=trace.label)
+        if rate is not None:
+            t = np.arange(len(gap))
+            ax.semilogy(t, gap[0] * rate ** (2 * t), "--", color=color, lw=1,
+                        label=f"theory: error × {rate:.3f} per step")
     ax.set(xlabel="step", ylabel="loss − minimum", title=title)
     ax.legend(fontsize=8)
     return fig
@@ -227,20 +240,21 @@ def show_animation(anim):
         return HTML(anim.to_jshtml(default_mode="once"))
 
 
-def explorer(problem, run, lr, theta0, title="Move the sliders"):
-    """Interactive sliders for the learning rate and the start, redrawing the path.
+def explorer(problem, run, sliders, title="Move the sliders", log=("lr",)):
+    """Interactive sliders that rerun optimizers and redraw their paths on the loss.
 
     Parameters
     ----------
     problem : descentlab.problems.Problem
         A 1- or 2-parameter problem.
     run : callable
-        ``run(lr, theta0) -> Trace``, e.g. a call of :func:`descentlab.runner.minimize`
-        with the student's step function.
-    lr : tuple of float
-        ``(low, value, high)`` of the learning-rate slider (log scale).
-    theta0 : array_like
-        Initial start; its first coordinate gets a slider.
+        ``run(**values) -> Trace or list of Trace``, called with one keyword per
+        slider, e.g. ``lambda lr, beta: minimize(momentum_step, problem, ...)``;
+        the student's step functions go here.
+    sliders : dict of str to tuple of float
+        ``name -> (low, initial, high)``.
+    log : tuple of str, default=("lr",)
+        Sliders on a log scale.
 
     In JupyterLab the sliders redraw the figure. Where no widget front end runs
     (nbconvert, CI, a static page) the same output shows the picture for the
@@ -248,38 +262,43 @@ def explorer(problem, run, lr, theta0, title="Move the sliders"):
     """
     import ipywidgets as widgets
 
-    low, value, high = lr
-    theta0 = np.asarray(theta0, dtype=float)
-    window = problem.window[0]
-    lr_slider = widgets.FloatLogSlider(value=value, base=10, min=np.log10(low),
-                                       max=np.log10(high), step=0.05, description="lr")
-    start_slider = widgets.FloatSlider(value=theta0[0], min=window[0], max=window[1],
-                                       step=0.1, description="θ₁ start")
+    def draw(values):
+        traces = run(**values)
+        return trajectories(problem, traces if isinstance(traces, list) else [traces],
+                            title=title)
 
-    def draw(lr, start):
-        return trajectories(problem, [run(lr, np.r_[start, theta0[1:]])], title=title)
-
+    initial = {name: spec[1] for name, spec in sliders.items()}
+    static = draw(initial)  # first, so an unwritten exercise stops us here
+    controls = {}
+    for name, (low, value, high) in sliders.items():
+        if name in log:
+            controls[name] = widgets.FloatLogSlider(value=value, base=10, min=np.log10(low),
+                                                    max=np.log10(high), step=0.02,
+                                                    description=name)
+        else:
+            controls[name] = widgets.FloatSlider(value=value, min=low, max=high,
+                                                 step=(high - low) / 100, description=name)
     output = widgets.Output()
 
     def redraw(change=None):
         # Set the widget's outputs directly rather than printing into it, so that
         # nothing reaches the cell's own outputs when no front end renders widgets.
-        fig = draw(lr_slider.value, start_slider.value)
+        fig = draw({name: control.value for name, control in controls.items()})
         output.outputs = ()
         output.append_display_data(fig)
         plt.close(fig)
 
-    for slider in (lr_slider, start_slider):
-        slider.observe(redraw, names="value")
-    static = draw(value, theta0[0])  # first, so an unwritten exercise stops us here
-    box = widgets.VBox([widgets.HBox([lr_slider, start_slider]), output])
+    for control in controls.values():
+        control.observe(redraw, names="value")
+    box = widgets.VBox([widgets.HBox(list(controls.values())), output])
     redraw()
     png = io.BytesIO()
     static.savefig(png, format="png", bbox_inches="tight")
     plt.close(static)
     bundle = box._repr_mimebundle_()
     bundle["image/png"] = base64.b64encode(png.getvalue()).decode("ascii")
-    bundle["text/plain"] = f"{title}: sliders for lr and the start (static picture without widgets)"
+    names = ", ".join(sliders)
+    bundle["text/plain"] = f"{title}: sliders for {names} (static picture without widgets)"
     display(bundle, raw=True)
 
 
@@ -327,11 +346,13 @@ def against_lr(lrs, values, ylabel, marks=(), title=None, log_y=True):
     return fig
 
 
-def schedules(steps, named_rates, title="Learning rate per step"):
-    """Learning-rate schedules, ``{label: rates}``, against the step number."""
+def per_step(steps, named_values, ylabel, title=None, log_y=False):
+    """Quantities against the step number, ``{label: values}`` (e.g. learning-rate schedules)."""
     fig, ax = plt.subplots(figsize=(6, 3.5))
-    for index, (label, rates) in enumerate(named_rates.items()):
-        ax.plot(steps, rates, lw=2, color=OTHER_COLORS[index % len(OTHER_COLORS)], label=label)
-    ax.set(xlabel="step", ylabel="learning rate", title=title)
+    for index, (label, values) in enumerate(named_values.items()):
+        ax.plot(steps, values, lw=2, color=OTHER_COLORS[index % len(OTHER_COLORS)], label=label)
+    if log_y:
+        ax.set_yscale("log")
+    ax.set(xlabel="step", ylabel=ylabel, title=title)
     ax.legend(fontsize=8)
     return fig

@@ -109,6 +109,16 @@ def rotated_bowl():
     return quadratic(Q, name="rotated bowl", window=((-2.5, 2.5), (-2.5, 2.5)))
 
 
+def badly_scaled():
+    r"""The bowl :math:`f = 5\,\theta_1^2 + 0.005\,\theta_2^2`: curvatures 10 and 0.01 (κ = 1000).
+
+    Its two parameters live on scales a thousand times apart, as the weights of
+    unnormalised inputs do: no single learning rate serves both.
+    """
+    return quadratic(np.diag([5.0, 0.005]), name="f = 5 θ₁² + 0.005 θ₂²",
+                     window=((-1.5, 1.5), (-12.0, 12.0)))
+
+
 def rosenbrock(a=1.0, b=100.0):
     r"""Rosenbrock's banana valley :math:`f = (a - x)^2 + b (y - x^2)^2`.
 

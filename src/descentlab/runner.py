@@ -107,5 +107,5 @@ def minimize(step, problem, theta0, steps, label=None, schedule=None, **hyper):
     if label is None:
         shown = {k: v for k, v in hyper.items() if not schedule or k != "lr"}
         label = ", ".join([step.__name__.removesuffix("_step")]
-                          + [f"{k}={v:g}" for k, v in shown.items()])
+                          + [f"{k}={v:.3g}" for k, v in shown.items()])
     return Trace(label, np.array(thetas), np.array(losses, dtype=float), diverged)

@@ -13,6 +13,20 @@ from pathlib import Path
 from .course import EXERCISES, module_path
 
 
+class ExerciseNotWritten(AssertionError, NotImplementedError):
+    """A check met an exercise that is still a stub.
+
+    An ``AssertionError``, so a graded check cell fails as any wrong answer does,
+    and a ``NotImplementedError``, so :func:`until_written` treats it as the stub
+    it is. ``function`` and ``where`` say what to fill in.
+    """
+
+    def __init__(self, message, function, where):
+        super().__init__(message)
+        self.function = function
+        self.where = where
+
+
 def stub_location(error):
     """``(function, path)`` of the exercise stub that raised ``error``, or None."""
     for frame in reversed(traceback.extract_tb(error.__traceback__)):
@@ -32,6 +46,9 @@ def until_written():
     try:
         yield
     except NotImplementedError as error:
+        if isinstance(error, ExerciseNotWritten):
+            print(f"(This cell shows its result once {error.where} is written.)")
+            return
         location = stub_location(error)
         if location is None:
             raise
