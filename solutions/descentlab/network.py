@@ -58,10 +58,10 @@ def mlp_loss_and_grads(params, X, y):
     A1 = np.maximum(Z1, 0.0)
     Z2 = A1 @ W2 + b2
     shifted = Z2 - Z2.max(axis=1, keepdims=True)  # same softmax, no overflow
-    log_P = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    loss = float(-log_P[np.arange(n), y].mean())
+    log_norm = np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    loss = float(np.mean(log_norm[:, 0] - shifted[np.arange(n), y]))  # -log P[i, y_i]
 
-    dZ2 = np.exp(log_P)
+    dZ2 = np.exp(shifted - log_norm)
     dZ2[np.arange(n), y] -= 1.0
     dZ2 /= n
     dA1 = dZ2 @ W2.T

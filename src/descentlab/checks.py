@@ -643,3 +643,96 @@ def check_adagrad_step(adagrad_step):
 
     _check_stateful("adagrad_step", adagrad_step, ("theta", "grad", "s", "lr", "eps"),
                     ("theta", "s"), SQUARES_CASES, reference)
+
+
+def _mlp_reference(params, X, y, mistake=None):
+    """Loss and gradients of the two-layer network, or what a named mistake gives."""
+    W1, b1, W2, b2 = (params[key] for key in ("W1", "b1", "W2", "b2"))
+    n = len(X)
+    Z1 = X @ W1 + b1
+    A1 = np.maximum(Z1, 0.0)
+    Z2 = A1 @ W2 + b2
+    shifted = Z2 - Z2.max(axis=1, keepdims=True)
+    log_P = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    loss = -log_P[np.arange(n), y].mean()
+    dZ2 = np.exp(log_P)
+    if mistake != "no one-hot":
+        dZ2[np.arange(n), y] -= 1.0
+    if mistake != "not averaged":
+        dZ2 = dZ2 / n
+    else:
+        loss = loss * n
+    mask = (A1 >= 0) if mistake == "mask from A1" else (Z1 > 0)
+    dZ1 = (dZ2 @ W2.T) * mask
+    axis = 1 if mistake == "bias axis" else 0
+    grads = {"W1": X.T @ dZ1, "b1": dZ1.sum(axis=axis), "W2": A1.T @ dZ2,
+             "b2": dZ2.sum(axis=axis)}
+    if mistake == "transposed":
+        grads["W1"], grads["W2"] = dZ1.T @ X, dZ2.T @ A1
+    return loss, grads
+
+
+MLP_MISTAKES = {
+    "no one-hot": "the softmax gradient without subtracting the one-hot target: "
+                  "dZ2 = (P - Y) / n, where Y has a 1 at each example's true class.",
+    "mask from A1": "the ReLU gradient taken from the post-activation with the wrong mask: "
+                    "A1 >= 0 holds everywhere; the mask is Z1 > 0.",
+    "bias axis": "bias gradients summed over the wrong axis: sum dZ over the examples, "
+                 "axis=0, to get one value per unit.",
+    "not averaged": "gradients not averaged over the batch (off by the batch size n): the "
+                    "loss is a mean, so dZ2 = (P - Y) / n.",
+    "transposed": "transposed weight gradients: dW1 = X.T @ dZ1 has the shape of W1, (d, h).",
+}
+
+
+def check_mlp_loss_and_grads(mlp_loss_and_grads):
+    """Check ``mlp_loss_and_grads`` against the chain rule, on networks with dead ReLUs."""
+    checker = _Checker("mlp_loss_and_grads", mlp_loss_and_grads, ("params", "X", "y"))
+    rng = np.random.default_rng(6)
+    for n, d, h, k in [(5, 3, 4, 3), (6, 3, 3, 3), (1, 4, 5, 2)]:
+        params = {"W1": rng.normal(size=(d, h)), "b1": rng.normal(size=h),
+                  "W2": rng.normal(size=(h, k)), "b2": rng.normal(size=k)}
+        X, y = rng.normal(size=(n, d)), rng.integers(0, k, size=n)
+        kept = {key: value.copy() for key, value in params.items()}
+        got, shown = checker.call(params, X, y)
+        for key, value in params.items():
+            if not np.array_equal(value, kept[key]):
+                checker.fail(f"{shown}\n  changed params[{key!r}]",
+                             "mutating the caller's array: compute new arrays.")
+        if not (isinstance(got, tuple) and len(got) == 2 and isinstance(got[1], dict)):
+            checker.fail(f"{shown}\n  returned {type(got).__name__}\n  expected a pair "
+                         "(loss, grads) with grads a dict")
+        loss, grads = got
+        right_loss, right = _mlp_reference(params, X, y)
+        variants = {name: _mlp_reference(params, X, y, name) for name in MLP_MISTAKES}
+        checker.expect_number(loss, right_loss, f"{shown}[0], the loss,",
+                              [(variants["not averaged"][0], "the loss summed, not averaged, "
+                                                             "over the batch.")])
+        if sorted(grads) != sorted(right):
+            checker.fail(f"{shown}[1]\n  has keys {sorted(grads)}\n  expected "
+                         f"{sorted(right)}")
+        for key in ("W2", "b2", "W1", "b1"):  # in backpropagation's order
+            mistakes = [(variant[1][key], MLP_MISTAKES[name])
+                        for name, variant in variants.items()]
+            checker.expect_array(grads[key], right[key], f"{shown}[1][{key!r}]", mistakes)
+    checker.passed()
+
+
+def check_mlp_training(mlp_loss_and_grads, adam_step, data, epochs=20, min_accuracy=0.95):
+    """Train the student's network with the student's Adam; test accuracy must reach the bar.
+
+    The settings are fixed: 64 hidden units, seed 0, batches of 128, ``lr=0.003``.
+    """
+    from .training import accuracy, init_mlp, train
+
+    params = init_mlp(data.X_train.shape[1], 64, data.n_classes, seed=0)
+    history = train(mlp_loss_and_grads, params, data, adam_step, epochs, lr=0.003,
+                    progress=False)
+    test = accuracy(history.params, data.X_test, data.y_test)
+    if not test >= min_accuracy:
+        raise AssertionError(
+            f"after {epochs} epochs of your adam_step on your mlp_loss_and_grads the test "
+            f"accuracy is {test:.1%}, below {min_accuracy:.0%} (training loss "
+            f"{history.train_loss[-1]:.3f}). Check both functions with their check cells.")
+    print(f"✔ test accuracy after {epochs} epochs with your Adam: {test:.1%} "
+          f"(at least {min_accuracy:.0%} needed).")

@@ -14,6 +14,7 @@ NOTEBOOKS = (
     "03_learning_rate",
     "04_momentum",
     "05_adam",
+    "06_training",
 )
 
 #: Exercise modules of ``src/descentlab/`` and the functions students write in
@@ -23,6 +24,7 @@ EXERCISES = {
     "optimizers": ("gd_step", "momentum_step", "adam_step",
                    "nesterov_step", "rmsprop_step", "adagrad_step"),
     "schedules": ("max_stable_lr", "exponential_decay"),
+    "network": ("mlp_loss_and_grads",),
 }
 
 

@@ -68,3 +68,34 @@ def gradient_check(f, grad, x, h=1e-5, tol=1e-6):
     verdict = "agree" if error < tol else "DISAGREE: the gradient is wrong"
     print(f"relative error {error:.1e} (tolerance {tol:.0e}): {verdict}")
     return error
+
+
+def check_parameter_gradients(loss_and_grads, params, X, y, h=1e-5, verbose=True):
+    """Relative error of each parameter's gradient against finite differences.
+
+    Parameters
+    ----------
+    loss_and_grads : callable
+        ``(params, X, y) -> (loss, grads)`` with ``grads`` keyed like ``params``.
+    params : dict of str to numpy.ndarray
+        Where to compare (not changed).
+    X, y : numpy.ndarray
+        A batch.
+    verbose : bool, default=True
+        Print one line per parameter.
+
+    Returns
+    -------
+    dict of str to float
+        Relative error per parameter (also printed, one line each).
+    """
+    _, grads = loss_and_grads(params, X, y)
+    errors = {}
+    for key, value in params.items():
+        def loss_of(entry, key=key):
+            return loss_and_grads({**params, key: entry}, X, y)[0]
+
+        errors[key] = relative_error(grads[key], numerical_gradient(loss_of, value, h))
+        if verbose:
+            print(f"{key}: shape {np.shape(value)}, relative error {errors[key]:.1e}")
+    return errors

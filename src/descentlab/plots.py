@@ -129,9 +129,9 @@ def loss_contour(loss, center, span, grad=None, minimum=None):
 
 
 def trace_colors(traces):
-    """Colours for traces: each optimizer's own (the label's first word) when they
-    are all different optimizers, else a cycle, so that runs of one optimizer
-    with different settings can be told apart."""
+    """Colours for traces (or training histories): each optimizer's own (the label's
+    first word) when they are all different optimizers, else a cycle, so that runs
+    of one optimizer with different settings can be told apart."""
     names = [trace.label.split(",")[0].split()[0].lower() for trace in traces]
     if len(set(names)) == len(names) and all(n in OPTIMIZER_COLORS for n in names):
         return [OPTIMIZER_COLORS[n] for n in names]
@@ -355,4 +355,41 @@ def per_step(steps, named_values, ylabel, title=None, log_y=False):
         ax.set_yscale("log")
     ax.set(xlabel="step", ylabel=ylabel, title=title)
     ax.legend(fontsize=8)
+    return fig
+
+
+def digits_grid(X, y, count=20):
+    """The first ``count`` examples as 8x8 images with their labels."""
+    fig, axes = plt.subplots(2, count // 2, figsize=(count * 0.45, 2.2))
+    for ax, image, label in zip(axes.ravel(), X[:count], y[:count], strict=False):
+        ax.imshow(np.reshape(image, (8, 8)), cmap="gray_r")
+        ax.set_title(str(label), fontsize=9)
+        ax.axis("off")
+    return fig
+
+
+def training_curves(histories, title="Training"):
+    """Loss (log scale) and accuracy per epoch: training solid, validation dashed."""
+    fig, (loss_ax, acc_ax) = plt.subplots(1, 2, figsize=(10, 3.8))
+    for history, color in zip(histories, trace_colors(histories), strict=True):
+        epochs = np.arange(len(history.train_loss))
+        loss_ax.semilogy(epochs, history.train_loss, color=color, lw=1.8, label=history.label)
+        loss_ax.semilogy(epochs, history.val_loss, "--", color=color, lw=1.2)
+        acc_ax.plot(epochs, history.train_acc, color=color, lw=1.8, label=history.label)
+        acc_ax.plot(epochs, history.val_acc, "--", color=color, lw=1.2)
+    loss_ax.set(xlabel="epoch", ylabel="loss", title=f"{title}: loss (dashed: validation)")
+    acc_ax.set(xlabel="epoch", ylabel="accuracy", ylim=(0.8, 1.0),
+               title=f"{title}: accuracy (dashed: validation)")
+    loss_ax.legend(fontsize=8)
+    return fig
+
+
+def optimizer_comparison(panels, metric="train_loss", ylabel="training loss"):
+    """One panel per model, ``{title: histories}``, comparing optimizers on ``metric``."""
+    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 3.8), squeeze=False)
+    for ax, (title, histories) in zip(axes[0], panels.items(), strict=True):
+        for history, color in zip(histories, trace_colors(histories), strict=True):
+            ax.semilogy(getattr(history, metric), color=color, lw=1.8, label=history.label)
+        ax.set(xlabel="epoch", ylabel=ylabel, title=title)
+        ax.legend(fontsize=8)
     return fig

@@ -54,6 +54,46 @@ def state_names(step, hyper):
             and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
 
 
+class Stepper:
+    """Applies a step function again and again, carrying its state (the contract above).
+
+    Parameters
+    ----------
+    step : callable
+        A step function, e.g. ``optimizers.adam_step``.
+    theta : numpy.ndarray
+        Parameters; state arrays start as zeros of this shape.
+    hyper : dict
+        Hyperparameters passed to every call; ``"lr"`` may be changed between steps.
+    """
+
+    def __init__(self, step, theta, hyper):
+        self.step = step
+        self.hyper = dict(hyper)
+        self.names = state_names(step, self.hyper)
+        self.carried = [name for name in self.names if name != "t"]
+        self.state = {name: np.zeros_like(theta, dtype=float) for name in self.carried}
+        self.t = 0
+
+    def __call__(self, theta, grad):
+        """The parameters after one more step from ``theta`` with gradient ``grad``."""
+        self.t += 1
+        args = [self.t if name == "t" else self.state[name] for name in self.names]
+        result = self.step(theta, grad, *args, **self.hyper)
+        if self.carried:
+            theta, *values = result
+            self.state.update(zip(self.carried, values, strict=True))
+        else:
+            theta = result
+        return np.asarray(theta, dtype=float)
+
+
+def describe(step, hyper):
+    """Legend text for a run: the step's name and its hyperparameters."""
+    return ", ".join([step.__name__.removesuffix("_step")]
+                     + [f"{k}={v:.3g}" for k, v in hyper.items()])
+
+
 def minimize(step, problem, theta0, steps, label=None, schedule=None, **hyper):
     """Apply ``step`` to ``problem`` for ``steps`` steps from ``theta0``.
 
@@ -81,22 +121,13 @@ def minimize(step, problem, theta0, steps, label=None, schedule=None, **hyper):
         exceeds 1e12.
     """
     theta = np.array(theta0, dtype=float)
-    names = state_names(step, {**hyper, **({"lr": None} if schedule else {})})
-    carried = [name for name in names if name != "t"]
-    state = {name: np.zeros_like(theta) for name in carried}
+    stepper = Stepper(step, theta, {**hyper, **({"lr": None} if schedule else {})})
     thetas, losses = [theta], [problem.loss(theta)]
     diverged = False
     for t in range(steps):
         if schedule is not None:
-            hyper["lr"] = schedule(t)
-        args = [t + 1 if name == "t" else state[name] for name in names]
-        result = step(theta, problem.grad(theta), *args, **hyper)
-        if carried:
-            theta, *values = result
-            state.update(zip(carried, values, strict=True))
-        else:
-            theta = result
-        theta = np.asarray(theta, dtype=float)
+            stepper.hyper["lr"] = schedule(t)
+        theta = stepper(theta, problem.grad(theta))
         with np.errstate(over="ignore", invalid="ignore"):
             loss = problem.loss(theta)
         thetas.append(theta)
@@ -104,8 +135,5 @@ def minimize(step, problem, theta0, steps, label=None, schedule=None, **hyper):
         if not np.isfinite(loss) or loss > 1e12:
             diverged = True
             break
-    if label is None:
-        shown = {k: v for k, v in hyper.items() if not schedule or k != "lr"}
-        label = ", ".join([step.__name__.removesuffix("_step")]
-                          + [f"{k}={v:.3g}" for k, v in shown.items()])
-    return Trace(label, np.array(thetas), np.array(losses, dtype=float), diverged)
+    return Trace(label or describe(step, hyper), np.array(thetas),
+                 np.array(losses, dtype=float), diverged)

@@ -1,0 +1,227 @@
+"""Training models on real data with mini-batches (provided code, notebook 06).
+
+The data are scikit-learn's bundled handwritten digits (1,797 images of 8x8
+pixels, 10 classes), which ship inside the package: nothing is downloaded.
+Models are dicts of parameter arrays; :func:`train` flattens them into one
+vector so that every step function of the course (the student's included)
+trains them unchanged.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from .runner import Stepper, describe
+
+#: A training loss above this (or NaN) means the run diverged; training stops.
+DIVERGED = 1e6
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A fixed train / validation / test split, features standardised on the training part."""
+
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_val: np.ndarray
+    y_val: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    n_classes: int
+
+
+def digits(n_val=300, n_test=300, seed=0):
+    """The digits split into train (1,197), validation (300) and test (300) examples.
+
+    Each pixel is standardised with the training part's mean and standard
+    deviation (pixels that are constant there are only centred), so every input
+    has a similar scale, which is what plain gradient descent needs (notebook 05).
+    """
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    order = np.random.default_rng(seed).permutation(len(y))
+    X, y = X[order].astype(float), y[order]
+    test, val = slice(0, n_test), slice(n_test, n_test + n_val)
+    train = slice(n_test + n_val, None)
+    mean, std = X[train].mean(axis=0), X[train].std(axis=0)
+    std[std == 0] = 1.0
+    X = (X - mean) / std
+    return Dataset(X[train], y[train], X[val], y[val], X[test], y[test], int(y.max()) + 1)
+
+
+def init_mlp(d, h, k, seed=0):
+    """Parameters of a d -> h -> k network: He-initialised weights, zero biases.
+
+    Returns
+    -------
+    dict
+        ``W1`` (d, h) with standard deviation sqrt(2/d), ``b1`` (h,),
+        ``W2`` (h, k) with standard deviation sqrt(1/h), ``b2`` (k,).
+    """
+    rng = np.random.default_rng(seed)
+    return {"W1": rng.normal(0.0, np.sqrt(2.0 / d), size=(d, h)), "b1": np.zeros(h),
+            "W2": rng.normal(0.0, np.sqrt(1.0 / h), size=(h, k)), "b2": np.zeros(k)}
+
+
+def init_logistic(d, k):
+    """Parameters of multiclass logistic regression: ``W`` (d, k) and ``b`` (k,), zeros."""
+    return {"W": np.zeros((d, k)), "b": np.zeros(k)}
+
+
+def log_softmax(Z):
+    """Row-wise log of the softmax of scores ``Z`` (n, k), shifted so nothing overflows."""
+    shifted = Z - Z.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+def logistic_loss_and_grads(params, X, y, weight_decay=1e-4):
+    r"""L2-regularised multiclass logistic regression, as in Kingma & Ba's Figure 1.
+
+    .. math:: L = \frac{1}{n}\sum_i -\log \mathrm{softmax}(XW + b)_{i, y_i}
+                  + \frac{\lambda}{2}\lVert W\rVert^2
+
+    with gradients :math:`dW = X^\top (P - Y)/n + \lambda W`, :math:`db = \sum_i (P - Y)_i / n`.
+    Same call as the exercise ``mlp_loss_and_grads``: ``(params, X, y) -> (loss, grads)``.
+    """
+    W, b = params["W"], params["b"]
+    n = len(X)
+    log_P = log_softmax(X @ W + b)
+    loss = -log_P[np.arange(n), y].mean() + weight_decay / 2 * np.sum(W**2)
+    dZ = np.exp(log_P)
+    dZ[np.arange(n), y] -= 1.0
+    dZ /= n
+    return float(loss), {"W": X.T @ dZ + weight_decay * W, "b": dZ.sum(axis=0)}
+
+
+def scores(params, X):
+    """Class scores of either model: the network if ``params`` has ``W1``, else logistic."""
+    if "W1" in params:
+        return np.maximum(X @ params["W1"] + params["b1"], 0.0) @ params["W2"] + params["b2"]
+    return X @ params["W"] + params["b"]
+
+
+def accuracy(params, X, y):
+    """Fraction of examples whose highest score is the true class."""
+    return float(np.mean(scores(params, X).argmax(axis=1) == y))
+
+
+class Packer:
+    """Turns dicts of arrays shaped like ``params`` into one vector and back.
+
+    Packing goes by ``params``' keys, so a dict of gradients packs in the same
+    order whatever order its keys were written in.
+    """
+
+    def __init__(self, params):
+        self.keys = list(params)
+        self.shapes = [np.shape(params[key]) for key in self.keys]
+        self.splits = np.cumsum([int(np.prod(shape)) for shape in self.shapes])[:-1]
+
+    def pack(self, arrays):
+        return np.concatenate([np.ravel(arrays[key]) for key in self.keys]).astype(float)
+
+    def unpack(self, vector):
+        parts = np.split(vector, self.splits)
+        return {key: part.reshape(shape)
+                for key, part, shape in zip(self.keys, parts, self.shapes, strict=True)}
+
+
+@dataclass
+class History:
+    """Per-epoch record of one training run (epoch 0 is before training)."""
+
+    label: str
+    train_loss: list = field(default_factory=list)
+    val_loss: list = field(default_factory=list)
+    train_acc: list = field(default_factory=list)
+    val_acc: list = field(default_factory=list)
+    params: dict = field(default_factory=dict)
+
+
+def train(loss_and_grads, params, data, step, epochs, batch_size=128, seed=0, label=None,
+          progress=True, **hyper):
+    """Train with mini-batches: every step uses the gradient of one random batch.
+
+    Parameters
+    ----------
+    loss_and_grads : callable
+        ``(params, X, y) -> (loss, grads)``, e.g. the student's ``mlp_loss_and_grads``.
+    params : dict of str to numpy.ndarray
+        Initial parameters (not changed).
+    data : Dataset
+    step : callable
+        A step function, e.g. ``optimizers.adam_step``.
+    epochs : int
+        Passes over the training data, in a fresh random order each time.
+    batch_size : int, default=128
+        Examples per step (the last batch of an epoch may be smaller).
+    seed : int, default=0
+        Seed of the batch order: the same seed gives the same run.
+    progress : bool, default=True
+        Show a progress bar (tqdm) over the epochs.
+    **hyper
+        Hyperparameters of ``step``, e.g. ``lr=0.001``.
+
+    Returns
+    -------
+    History
+        Training and validation loss and accuracy after each epoch, and the
+        final parameters.
+    """
+    packer = Packer(params)
+    theta = packer.pack(params)
+    stepper = Stepper(step, theta, hyper)
+    history = History(label or describe(step, hyper))
+    rng = np.random.default_rng(seed)
+    n = len(data.y_train)
+
+    def record():
+        current = packer.unpack(theta)
+        history.train_loss.append(loss_and_grads(current, data.X_train, data.y_train)[0])
+        history.val_loss.append(loss_and_grads(current, data.X_val, data.y_val)[0])
+        history.train_acc.append(accuracy(current, data.X_train, data.y_train))
+        history.val_acc.append(accuracy(current, data.X_val, data.y_val))
+
+    record()
+    for _ in tqdm(range(epochs), desc=history.label, disable=not progress, leave=False):
+        order = rng.permutation(n)
+        for start in range(0, n, batch_size):
+            batch = order[start:start + batch_size]
+            _, grads = loss_and_grads(packer.unpack(theta), data.X_train[batch],
+                                      data.y_train[batch])
+            theta = stepper(theta, packer.pack(grads))
+        record()
+        if not history.train_loss[-1] < DIVERGED:
+            break
+    history.params = packer.unpack(theta)
+    return history
+
+
+def sweep(loss_and_grads, init, data, step, lrs, epochs, **hyper):
+    """Train once per learning rate and keep the run with the lowest final validation loss.
+
+    Choosing by validation loss, not training loss, keeps rates that merely
+    memorise the training data (or explode and then collapse) from winning.
+
+    Parameters
+    ----------
+    init : callable
+        ``init() -> params``, called afresh for every run.
+    lrs : sequence of float
+        Learning rates to try.
+
+    Returns
+    -------
+    best : History
+        The run with the lowest validation loss after ``epochs`` epochs.
+    finals : dict of float to float
+        Final validation loss for every learning rate (NaN where a run diverged).
+    """
+    runs = {lr: train(loss_and_grads, init(), data, step, epochs, progress=False,
+                      lr=lr, **hyper) for lr in lrs}
+    finals = {lr: run.val_loss[-1] if run.train_loss[-1] < DIVERGED else np.nan
+              for lr, run in runs.items()}
+    best = min((lr for lr in lrs if np.isfinite(finals[lr])), key=finals.get)
+    return runs[best], finals
