@@ -9,7 +9,7 @@ OUT ?= grader/out
 # JupyterLab refuses to run as root unless told; ask only when we are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test release execute submit grade clean
+.PHONY: lab test release execute submit grade bench clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,8 +41,12 @@ submit: $(VENV)/.installed  ## make STUDENT=<id>.zip to hand in
 	$(BIN)/python -m descentlab.submit "$(STUDENT)"
 
 grade: $(VENV)/.installed  ## grade SUBMISSIONS=<folder of zips> into OUT=<folder>
-	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=<folder of <student_id>.zip> [OUT=grader/out]"; exit 2; }
-	$(BIN)/python -m grader.grade "$(SUBMISSIONS)" --out "$(OUT)"
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=<folder of <student_id>.zip> [OUT=grader/out] [WORKERS=n] [ONLY=id,id]"; exit 2; }
+	$(BIN)/python -m grader.grade "$(SUBMISSIONS)" --out "$(OUT)" \
+		$(if $(WORKERS),--workers $(WORKERS)) $(if $(ONLY),--only $(ONLY))
+
+bench: $(VENV)/.dev-installed  ## measured performance (not part of make test)
+	$(BIN)/python -m benchmarks.notebooks
 
 clean:  ## remove build output (keeps .venv)
 	rm -rf .build grader/out .pytest_cache

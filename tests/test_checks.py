@@ -372,6 +372,34 @@ def test_adam_helper_is_right_without_a_change(capsys):
     assert "✔ adam_step passed" in capsys.readouterr().out
 
 
+def mlp(mistake):
+    """The network's loss and gradients with one named mistake (see checks._mlp_reference)."""
+    def loss_and_grads(params, X, y):
+        return checks._mlp_reference(params, np.asarray(X), y, mistake)
+    return loss_and_grads
+
+
+def mlp_mutates(params, X, y):
+    params["W1"] *= 1.0 + 1e-3
+    return checks._mlp_reference(params, X, y)
+
+
+MLP_MISTAKES = [
+    (stub, "fill in `mlp_loss_and_grads` in src/descentlab/network.py"),
+    (mlp("no one-hot"), "without subtracting the one-hot target"),
+    (mlp("mask from A1"), "ReLU gradient taken from the post-activation"),
+    (mlp("bias axis"), "bias gradients summed over the wrong axis"),
+    (mlp("not averaged"), "not averaged"),
+    (mlp("transposed"), "transposed weight gradients"),
+    (mlp_mutates, "mutating the caller's array"),
+]
+
+
+def test_mlp_reference_helper_is_right_without_a_mistake(capsys):
+    checks.check_mlp_loss_and_grads(mlp(None))
+    assert "✔ mlp_loss_and_grads passed" in capsys.readouterr().out
+
+
 ALL_MISTAKES = [
     *[(checks.check_mse, f, named) for f, named in MSE_MISTAKES],
     *[(checks.check_mse_grad, f, named) for f, named in MSE_GRAD_MISTAKES],
@@ -381,6 +409,7 @@ ALL_MISTAKES = [
     *[(checks.check_exponential_decay, f, named) for f, named in DECAY_MISTAKES],
     *[(checks.check_momentum_step, f, named) for f, named in MOMENTUM_MISTAKES],
     *[(checks.check_adam_step, f, named) for f, named in ADAM_MISTAKES],
+    *[(checks.check_mlp_loss_and_grads, f, named) for f, named in MLP_MISTAKES],
 ]
 
 

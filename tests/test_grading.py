@@ -12,7 +12,7 @@ from nbgrader.api import Gradebook
 from submissions import write_submission
 
 from descentlab.course import EXERCISES, NOTEBOOKS, module_path, notebook_path
-from grader import REPO
+from grader import REPO, sandbox
 from grader.grade import grade_folder
 
 SOLVED = {m: (REPO / "solutions" / "descentlab" / f"{m}.py").read_text("utf-8") for m in EXERCISES}
@@ -36,12 +36,13 @@ DECAY_PER_STEP = broken("schedules", "exponent = step / decay_steps", "exponent 
 EMA_MOMENTUM = broken("optimizers", "dtype=float) + np.asarray(grad, dtype=float)",
                       "dtype=float) + (1 - beta) * np.asarray(grad, dtype=float)")
 ADAM_NO_CORRECTION = broken("optimizers", "m_hat = m / (1 - beta1**t)", "m_hat = m")
+NO_ONE_HOT = broken("network", "dZ2[np.arange(n), y] -= 1.0", "pass")
 CHECKS_THAT_FAIL = "def __getattr__(name):\n    raise AssertionError('always fails')\n"
 CHECKS_THAT_PASS = "def __getattr__(name):\n    return lambda *args: print('✔ passed')\n"
 
 #: Autograded points per notebook when everything is right.
 FULL = {"01_loss": 6, "02_gradient_descent": 5, "03_learning_rate": 6, "04_momentum": 3,
-        "05_adam": 3}
+        "05_adam": 3, "06_training": 9}
 
 #: student -> (what the zip holds, autograded score per notebook it must get)
 FIXTURES = {
@@ -55,7 +56,10 @@ FIXTURES = {
     "max_lr_wrong": ({"modules": SMALLEST_EIGENVALUE}, {**FULL, "03_learning_rate": 4}),
     "decay_wrong": ({"modules": DECAY_PER_STEP}, {**FULL, "03_learning_rate": 4}),
     "momentum_wrong": ({"modules": EMA_MOMENTUM}, {**FULL, "04_momentum": 0}),
+    # the capstone trains with the student's Adam: without the first-moment correction
+    # it still trains the network past 95%, so only notebook 05's points go
     "adam_wrong": ({"modules": ADAM_NO_CORRECTION}, {**FULL, "05_adam": 0}),
+    "network_wrong": ({"modules": NO_ONE_HOT}, {**FULL, "06_training": 0}),
     # what students hand in beyond their own functions changes nothing
     "test_cell_forced": ({"modules": MSE_AS_SUM, "notebooks": ["01_loss"],
                           "cells": {"mse_matches_definition": "assert True"}}, {"01_loss": 4}),
@@ -75,7 +79,8 @@ def graded(tmp_path_factory):
         write_submission(submissions / f"{student}.zip", **spec)
     (submissions / "corrupt.zip").write_bytes(b"not a zip at all")
     out = tmp_path_factory.mktemp("out")
-    report = grade_folder(submissions, out)
+    report = grade_folder(submissions, out, allow_unsafe=not sandbox.detect().isolated,
+                          progress=False)
     with open(out / "grades.csv", newline="") as handle:
         rows = {(row["student_id"], row["assignment"]): row for row in csv.DictReader(handle)}
     return out, report, rows

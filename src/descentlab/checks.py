@@ -718,12 +718,44 @@ def check_mlp_loss_and_grads(mlp_loss_and_grads):
     checker.passed()
 
 
+def _small_network():
+    """A random 5 -> 4 -> 3 network, a batch of 6 and its labels, with some ReLUs off."""
+    rng = np.random.default_rng(1)
+    params = {"W1": rng.normal(size=(5, 4)), "b1": rng.normal(size=4),
+              "W2": rng.normal(size=(4, 3)), "b2": rng.normal(size=3)}
+    return params, rng.normal(size=(6, 5)), rng.integers(0, 3, size=6)
+
+
+def check_mlp_gradients(mlp_loss_and_grads, tolerance=1e-6):
+    """Every gradient of ``mlp_loss_and_grads`` must agree with finite differences."""
+    from .gradcheck import check_parameter_gradients
+
+    params, X, y = _small_network()
+    _Checker("mlp_loss_and_grads", mlp_loss_and_grads, ("params", "X", "y")).call(params, X, y)
+    errors = check_parameter_gradients(mlp_loss_and_grads, params, X, y)
+    wrong = [key for key, error in errors.items() if not error < tolerance]
+    if wrong:
+        raise AssertionError(
+            f"the gradients of {', '.join(wrong)} disagree with finite differences of your "
+            f"loss (relative error above {tolerance:g}): the backward pass does not match "
+            "the forward pass. Run the check cell of mlp_loss_and_grads for the likely "
+            "mistake.")
+    print(f"✔ every gradient agrees with finite differences (largest relative error "
+          f"{max(errors.values()):.0e}).")
+
+
 def check_mlp_training(mlp_loss_and_grads, adam_step, data, epochs=20, min_accuracy=0.95):
     """Train the student's network with the student's Adam; test accuracy must reach the bar.
 
     The settings are fixed: 64 hidden units, seed 0, batches of 128, ``lr=0.003``.
     """
     from .training import accuracy, init_mlp, train
+
+    params, X, y = _small_network()
+    _Checker("mlp_loss_and_grads", mlp_loss_and_grads, ("params", "X", "y")).call(params, X, y)
+    zeros = np.zeros(2)
+    _Checker("adam_step", adam_step, ("theta", "grad", "m", "v", "t")).call(
+        zeros, np.ones(2), zeros, zeros, 1)
 
     params = init_mlp(data.X_train.shape[1], 64, data.n_classes, seed=0)
     history = train(mlp_loss_and_grads, params, data, adam_step, epochs, lr=0.003,

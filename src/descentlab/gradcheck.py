@@ -37,9 +37,15 @@ def numerical_gradient(f, x, h=1e-5):
 
 
 def relative_error(a, b):
-    """Largest elementwise ``|a - b| / max(|a| + |b|, 1e-12)``: 0 when equal, 1 when opposite."""
+    """``|a - b| / (|a| + |b|)`` in the Euclidean norm: 0 when equal, 1 when opposite.
+
+    Norms rather than entries, so that entries that are nearly zero (a softmax
+    probability of 1e-9, say), where finite differences are all rounding, do not
+    decide the verdict.
+    """
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    return float(np.max(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), 1e-12)))
+    scale = np.linalg.norm(a) + np.linalg.norm(b)
+    return float(np.linalg.norm(a - b) / scale) if scale > 1e-12 else 0.0
 
 
 def gradient_check(f, grad, x, h=1e-5, tol=1e-6):

@@ -1,0 +1,139 @@
+"""One student's grading job: ``python -m grader.job <job folder>``.
+
+The parent (:mod:`grader.grade`) prepares the job folder and runs one such
+process per student, several at a time. The job owns a private nbgrader course
+(a copy of the batch's gradebook, the source notebooks, the student's submitted
+notebooks), autogrades each notebook with nbgrader, its kernels started in the
+sandbox of :mod:`grader.sandbox`, writes the feedback with hidden tests removed,
+and reports, in ``result.json`` (plain data, rewritten after every notebook),
+the score of every graded cell. It never writes the batch's gradebook: the
+parent merges the results.
+
+Layout of a job folder (prepared by :func:`grader.grade.prepare_job`)::
+
+    job.json            student id, notebooks to grade
+    limits.json         the sandbox's limits (grader.sandbox.Limits)
+    course/             nbgrader root: submitted/, autograded/, feedback/ (the student's user)
+    package/descentlab  the instructor's provided modules + the student's exercise modules
+    kernels/python3     the kernel spec that starts kernels in the sandbox
+    home/, runtime/     the kernel's HOME and its connection files and IPC sockets
+    result.json         written by the job
+
+and, where the student's kernel cannot read them, ``jobs/.private/<student>/``
+with the job's ``gradebook.db`` and ``source/`` (the hidden tests).
+"""
+
+import json
+import os
+import sys
+import warnings
+from pathlib import Path
+
+import nbformat
+from nbgrader.api import Gradebook
+from nbgrader.apps import NbGraderAPI
+from nbgrader.preprocessors import ClearHiddenTests
+from sqlalchemy.exc import SAWarning
+
+from .release import course_config
+
+#: Checks' own messages start with these: they may be shown; anything else a
+#: graded cell raised came from a hidden test and is not.
+VISIBLE_MESSAGES = ("Fix `", "is not written yet")
+HIDDEN_FAILURE = "A hidden test failed: it tries other inputs, shapes or properties."
+
+
+def run(folder):
+    """Grade every notebook of the job in ``folder``; write and return the result."""
+    folder = Path(folder)
+    job = json.loads((folder / "job.json").read_text())
+    student, course = job["student"], folder / "course"
+    secret = Path(job["secret"])
+    config = course_config(course)
+    # Hidden tests and the job's gradebook are outside the student's reach.
+    config.CourseDirectory.source_directory = str(secret / "source")
+    config.CourseDirectory.db_url = f"sqlite:///{secret / 'gradebook.db'}"
+    # The kernel may have no network at all: it talks over IPC sockets in its own folder.
+    config.KernelManager.transport = "ipc"
+    config.KernelManager.ip = str(folder / "runtime" / "kernel")
+    config.Execute.timeout = job["cell_timeout"]
+    api = NbGraderAPI(config=config)
+    result = {"student": student, "notebooks": {}}
+    for name in job["notebooks"]:
+        outcome = api.autograde(name, student)
+        graded = course / "autograded" / student / name / f"{name}.ipynb"
+        entry = {"cells": {}, "mistakes": [], "error": None}
+        if outcome["success"] and graded.exists():
+            entry["mistakes"] = hide_hidden_tests(graded, secret / "source" / name / graded.name)
+            entry["cells"] = cell_scores(secret / "gradebook.db", name, student)
+            feedback = api.generate_feedback(name, student)
+            if not feedback["success"]:
+                entry["error"] = "no feedback written"
+        else:
+            entry["error"] = last_error(outcome)
+        result["notebooks"][name] = entry
+        write_result(folder, result)
+    return result
+
+
+def hide_hidden_tests(graded, source):
+    """Remove hidden tests from an autograded notebook before feedback is made from it.
+
+    Graded cells get the source the student saw (hidden tests cleared with
+    nbgrader's own ``ClearHiddenTests``); an error that did not come from a visible
+    check is replaced by one line. Returns the checks' messages that name a
+    mistake, for the class report.
+    """
+    notebook = nbformat.read(graded, as_version=4)
+    clearer = ClearHiddenTests()
+    masters = {cell.metadata.nbgrader["grade_id"]: cell
+               for cell in nbformat.read(source, as_version=4).cells
+               if cell.metadata.get("nbgrader", {}).get("grade")}
+    mistakes = []
+    for cell in notebook.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if cell.cell_type != "code" or grade_id not in masters:
+            continue
+        shown, _ = clearer.preprocess_cell(nbformat.from_dict(masters[grade_id]), {}, 0)
+        cell.source = shown.source
+        for output in cell.get("outputs", []):
+            if output.output_type != "error":
+                continue
+            if any(mark in output.evalue for mark in VISIBLE_MESSAGES):
+                mistakes += [line.removeprefix("Likely mistake: ").strip()
+                             for line in output.evalue.splitlines()
+                             if line.startswith("Likely mistake: ")]
+            else:
+                output.ename, output.evalue = "HiddenTestFailed", HIDDEN_FAILURE
+                output.traceback = [f"HiddenTestFailed: {HIDDEN_FAILURE}"]
+    nbformat.write(notebook, graded)
+    return mistakes
+
+
+def cell_scores(database, name, student):
+    """``{grade_id: [auto_score, max_score, needs_manual_grade]}`` from the job's gradebook."""
+    with Gradebook(f"sqlite:///{database}") as gradebook:
+        submission = gradebook.find_submission_notebook(name, name, student)
+        return {grade.name: [grade.auto_score, grade.max_score, bool(grade.needs_manual_grade)]
+                for grade in submission.grades}
+
+
+def last_error(outcome):
+    lines = [line for line in outcome.get("log", "").splitlines() if line.startswith("[ERROR]")]
+    return lines[-1].removeprefix("[ERROR] ") if lines else "nbgrader could not grade it"
+
+
+def write_result(folder, result):
+    """Replace ``result.json`` atomically: a killed job leaves the last complete one."""
+    partial = folder / "result.json.partial"
+    partial.write_text(json.dumps(result))
+    os.replace(partial, folder / "result.json")
+
+
+def main():
+    warnings.filterwarnings("ignore", category=SAWarning)
+    run(sys.argv[1])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,161 @@
+"""The sandbox a student's kernel runs in while it is graded.
+
+Each grading job (:mod:`grader.job`) starts its kernels through this module
+instead of ``ipykernel`` directly: a per-job kernel spec named ``python3``
+runs ``python -m grader.sandbox <limits.json> <connection file>``, which
+
+1. sets resource limits: address space (numpy's BLAS is held to one thread, so
+   virtual memory stays close to what is used), CPU seconds, file size, open
+   files and processes;
+2. gives the kernel a private ``HOME`` and ``TMPDIR`` inside the job's folder;
+3. where the machine allows it (run as root, ``unshare`` and ``setpriv``
+   available), starts the kernel in new network and mount namespaces, with no
+   network at all (it talks to the grader over IPC sockets, not TCP) and the
+   instructor's ``solutions/`` hidden under an empty tmpfs, and as an unprivileged
+   user id of its own, so it cannot read the gradebook, the job's source notebooks
+   or other students' folders, which are not readable to that user;
+4. replaces itself with the kernel.
+
+:func:`detect` finds out once, at the start of a batch, which of these
+protections this machine allows; the grader reports them and refuses to grade
+without isolation unless told to.
+"""
+
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from . import SOLUTIONS
+
+#: A user id with no account, used to find out whether kernels can run as another user.
+FIRST_PROBE_UID = 60999
+
+
+@dataclass
+class Limits:
+    """What one kernel may use. Sizes in bytes, times in seconds."""
+
+    memory: int = 3 * 1024**3
+    cpu: int = 300
+    file_size: int = 64 * 1024**2
+    open_files: int = 256
+    processes: int = 64
+    uid: int | None = None  # None: keep the grader's user (no isolation)
+    isolate: bool = False  # new network and mount namespaces
+    hidden: list = field(default_factory=lambda: [str(SOLUTIONS)])
+    env: dict = field(default_factory=dict)  # set for the kernel only (e.g. PYTHONPATH)
+    exposed: list = field(default_factory=list)  # folders the kernel must reach
+
+    def write(self, path):
+        Path(path).write_text(json.dumps(asdict(self)))
+
+    @classmethod
+    def read(cls, path):
+        return cls(**json.loads(Path(path).read_text()))
+
+
+@dataclass(frozen=True)
+class Protections:
+    """What this machine lets the grader do to contain student code."""
+
+    limits: bool
+    separate_user: bool
+    no_network: bool
+
+    def describe(self):
+        def state(on):
+            return "on" if on else "OFF"
+        return (f"resource limits {state(self.limits)}; separate user per student "
+                f"{state(self.separate_user)}; no network and solutions hidden "
+                f"{state(self.no_network)}")
+
+    @property
+    def isolated(self):
+        return self.separate_user and self.no_network
+
+
+def detect():
+    """Find out which protections work here, by starting Python in each sandbox once."""
+    probe = [sys.executable, "-c", "import numpy"]
+
+    def works(limits):
+        try:
+            return subprocess.run(command(limits, probe), capture_output=True,
+                                  timeout=60).returncode == 0
+        except (OSError, subprocess.SubprocessError):
+            return False
+
+    tools = os.geteuid() == 0 and shutil.which("setpriv") and shutil.which("unshare")
+    isolated = bool(tools and works(Limits(uid=FIRST_PROBE_UID, isolate=True)))
+    network = isolated or bool(tools and works(Limits(isolate=True)))
+    return Protections(limits=True, separate_user=isolated, no_network=network)
+
+
+def _set_limits(limits):
+    for name, value in [(resource.RLIMIT_AS, limits.memory), (resource.RLIMIT_CPU, limits.cpu),
+                        (resource.RLIMIT_FSIZE, limits.file_size),
+                        (resource.RLIMIT_NOFILE, limits.open_files),
+                        (resource.RLIMIT_NPROC, limits.processes),
+                        (resource.RLIMIT_CORE, 0)]:
+        resource.setrlimit(name, (value, value))
+
+
+def command(limits, argv):
+    """The command that runs ``argv`` as ``limits`` say (the rlimits are set by the caller).
+
+    With ``isolate``: new network, mount and process namespaces; ``hidden``
+    folders covered by empty tmpfs; and every folder the kernel needs (the
+    interpreter, the virtual environment, ``exposed``) made reachable: a folder
+    on their way that other users cannot enter (such as ``/root``) is replaced by
+    a tmpfs holding only what is needed, so that a separate user can run the kernel.
+    """
+    if limits.uid is not None:
+        argv = ["setpriv", f"--reuid={limits.uid}", f"--regid={limits.uid}", "--clear-groups",
+                "--inh-caps=-all", "--bounding-set=-all", "--"] + argv
+    if not limits.isolate:
+        return argv
+    steps = [f"mount -t tmpfs -o ro,size=4k none {_quote(path)}"
+             for path in limits.hidden if Path(path).is_dir()]
+    needed = {Path(os.path.realpath(p)) for p in (sys.base_prefix, sys.prefix, *limits.exposed)}
+    closed = {}
+    for path in sorted(needed):
+        top = next((folder for folder in reversed(path.parents)
+                    if not os.stat(folder).st_mode & 0o001), None)
+        if top is not None:
+            closed.setdefault(top, []).append(path)
+    if closed:
+        steps.append("mount -t tmpfs -o mode=755 none /mnt")
+    for number, (top, paths) in enumerate(closed.items()):
+        keep = [f"/mnt/keep{number}_{i}" for i in range(len(paths))]
+        steps += [f"mkdir {k} && mount --bind {_quote(p)} {k}" for k, p in zip(keep, paths,
+                                                                              strict=True)]
+        steps.append(f"mount -t tmpfs -o mode=755 none {_quote(top)}")
+        steps += [f"mkdir -p {_quote(p)} && mount --move {k} {_quote(p)}"
+                  for k, p in zip(keep, paths, strict=True)]
+    script = " && ".join(steps + [f"exec {' '.join(map(_quote, argv))}"])
+    return ["unshare", "--net", "--mount", "--pid", "--fork", "--propagation", "private",
+            "--", "sh", "-c", script]
+
+
+def _quote(text):
+    return "'" + str(text).replace("'", "'\"'\"'") + "'"
+
+
+def main(argv=None):
+    limits_file, connection_file = (argv or sys.argv[1:])[:2]
+    limits = Limits.read(limits_file)
+    if limits.uid is not None:  # the kernel reads its connection file as its own user
+        os.chown(connection_file, limits.uid, limits.uid)
+    os.environ.update(limits.env)
+    _set_limits(limits)
+    argv = command(limits, [sys.executable, "-m", "ipykernel_launcher", "-f", connection_file])
+    os.execvp(argv[0], argv)
+
+
+if __name__ == "__main__":
+    main()
