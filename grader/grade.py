@@ -20,6 +20,7 @@ import argparse
 import hashlib
 import json
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -46,6 +47,8 @@ from .release import course_config
 JOB_TIMEOUT = 600
 #: Seconds one cell may run (nbgrader interrupts it; the next cells still run).
 CELL_TIMEOUT = 60
+#: Bytes of memory one job process (not its kernels, which have their own limit) may use.
+JOB_MEMORY = 6 * 1024**3
 #: First user id given to students' kernels; student number i gets FIRST_UID + i.
 FIRST_UID = 61000
 
@@ -71,7 +74,7 @@ class Batch:
             if not result["success"]:
                 raise RuntimeError(f"nbgrader could not register {name}:\n{result['log']}")
 
-    def prepare_job(self, submission, number, protections):
+    def prepare_job(self, submission, number, protections, cell_timeout=CELL_TIMEOUT):
         """Write one student's job folder; returns its path."""
         student = submission.student_id
         folder = self.out / "jobs" / student
@@ -116,7 +119,7 @@ class Batch:
         }))
         (folder / "job.json").write_text(json.dumps({
             "student": student, "notebooks": sorted(submission.notebooks),
-            "cell_timeout": CELL_TIMEOUT, "secret": str(secret),
+            "cell_timeout": cell_timeout, "secret": str(secret),
         }))
         return folder
 
@@ -176,7 +179,7 @@ def run_job(folder, timeout=JOB_TIMEOUT):
     problems = []
     process = subprocess.Popen([sys.executable, "-m", "grader.job", str(folder)], cwd=REPO,
                                env=env, start_new_session=True, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE)
+                               stderr=subprocess.PIPE, preexec_fn=_limit_job_memory)
     try:
         _, stderr = process.communicate(timeout=timeout)
         if process.returncode:
@@ -192,7 +195,7 @@ def run_job(folder, timeout=JOB_TIMEOUT):
 
 
 def grade_folder(submissions, out, workers=None, allow_unsafe=False, only=None,
-                 job_timeout=JOB_TIMEOUT, progress=True):
+                 job_timeout=JOB_TIMEOUT, cell_timeout=CELL_TIMEOUT, progress=True):
     """Grade every zip in ``submissions`` into ``out``.
 
     Parameters
@@ -204,6 +207,8 @@ def grade_folder(submissions, out, workers=None, allow_unsafe=False, only=None,
         or no network namespace), e.g. as a normal user on a laptop.
     only : collection of str, optional
         Regrade only these students; everyone else's grades are kept.
+    job_timeout, cell_timeout : float
+        Seconds one student's whole job, and one cell, may run.
 
     Returns
     -------
@@ -229,7 +234,8 @@ def grade_folder(submissions, out, workers=None, allow_unsafe=False, only=None,
         if only and submission.student_id not in only:
             continue
         report_rows[submission.student_id] = list(submission.problems)
-        jobs[submission.student_id] = batch.prepare_job(submission, number, protections)
+        jobs[submission.student_id] = batch.prepare_job(submission, number, protections,
+                                                        cell_timeout)
         (jobs[submission.student_id] / "zip.sha256").write_text(
             hashlib.sha256(path.read_bytes()).hexdigest())
     mistakes = {}
@@ -265,6 +271,12 @@ def _print_summary(batch, rows):
     print(f"{len(rows) - failed} without problems, {failed} with problems (listed above and "
           f"in {batch.out / 'report.html'}).")
     print(f"Grades: {batch.out / 'grades.csv'}\nFeedback: {batch.out / 'feedback'}/")
+
+
+def _limit_job_memory():
+    # A job holds a student's outputs in memory: a flood of output must fail that
+    # job alone, never the machine.
+    resource.setrlimit(resource.RLIMIT_AS, (JOB_MEMORY, JOB_MEMORY))
 
 
 def _copy_tree(source, dest):

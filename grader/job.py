@@ -105,7 +105,8 @@ def hide_hidden_tests(graded, source):
                              if line.startswith("Likely mistake: ")]
             else:
                 output.ename, output.evalue = "HiddenTestFailed", HIDDEN_FAILURE
-                output.traceback = [f"HiddenTestFailed: {HIDDEN_FAILURE}"]
+            # A traceback quotes the cell's lines around the error: hidden tests included.
+            output.traceback = [f"{output.ename}: {output.evalue}"]
     nbformat.write(notebook, graded)
     return mistakes
 

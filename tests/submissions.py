@@ -31,12 +31,17 @@ def student_notebook(name, solved=True, cells=None):
     return notebook
 
 
-def write_submission(path, modules, notebooks=NOTEBOOKS, solved=True, cells=None, extra=None):
-    """Write a ``<student_id>.zip`` as ``make submit`` would, with the given content."""
+def write_submission(path, modules, notebooks=NOTEBOOKS, solved=True, cells=None, extra=None,
+                     replaced=None):
+    """Write a ``<student_id>.zip`` as ``make submit`` would, with the given content.
+
+    ``replaced`` maps notebook names to notebooks handed in instead of the built ones.
+    """
+    replaced = replaced or {}
     with zipfile.ZipFile(path, "w") as archive:
         for name in notebooks:
-            archive.writestr(str(notebook_path(name)),
-                             nbformat.writes(student_notebook(name, solved, cells)))
+            notebook = replaced.get(name) or student_notebook(name, solved, cells)
+            archive.writestr(str(notebook_path(name)), nbformat.writes(notebook))
         for module, text in modules.items():
             archive.writestr(str(module_path(module)), text)
         for member, text in (extra or {}).items():
