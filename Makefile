@@ -23,7 +23,7 @@ $(VENV)/.dev-installed: $(VENV)/.installed
 
 lab: $(VENV)/.installed  ## open JupyterLab on the course notebooks
 	$(BIN)/jupyter lab $(ROOT_FLAG) --ServerApp.root_dir=$(CURDIR) \
-		--LabApp.default_url=/lab/tree/notebooks
+		--LabApp.default_url=/lab/tree/notebooks/README.md
 
 test: $(VENV)/.dev-installed  ## the full validation, as CI runs it
 	$(BIN)/ruff check .
@@ -47,6 +47,7 @@ grade: $(VENV)/.installed  ## grade SUBMISSIONS=<folder of zips> into OUT=<folde
 
 bench: $(VENV)/.dev-installed  ## measured performance (not part of make test)
 	$(BIN)/python -m benchmarks.notebooks
+	$(BIN)/python -m benchmarks.grading $(N)
 
 clean:  ## remove build output (keeps .venv)
 	rm -rf .build grader/out .pytest_cache

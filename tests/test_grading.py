@@ -9,10 +9,10 @@ import csv
 
 import pytest
 from nbgrader.api import Gradebook
-from submissions import write_submission
 
 from descentlab.course import EXERCISES, NOTEBOOKS, module_path, notebook_path
 from grader import REPO, sandbox
+from grader.fixtures import write_submission
 from grader.grade import grade_folder
 
 SOLVED = {m: (REPO / "solutions" / "descentlab" / f"{m}.py").read_text("utf-8") for m in EXERCISES}

@@ -17,10 +17,10 @@ import threading
 import nbformat
 import pytest
 from nbgrader.api import Gradebook, MissingEntry
-from submissions import student_notebook, write_submission
 
 from descentlab.course import EXERCISES
 from grader import REPO, sandbox
+from grader.fixtures import student_notebook, write_submission
 from grader.grade import grade_folder
 
 SOLVED = {m: (REPO / "solutions" / "descentlab" / f"{m}.py").read_text("utf-8") for m in EXERCISES}

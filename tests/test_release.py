@@ -8,7 +8,7 @@ import nbformat
 import pytest
 
 from descentlab.course import EXERCISES, NOTEBOOKS, module_path, notebook_path
-from grader import REPO
+from grader import REPO, navigation
 from grader.release import generated_files, stale_files, stub_module
 
 SECRET_MARKERS = re.compile(
@@ -22,8 +22,23 @@ def generated():
 
 def test_committed_generated_files_are_up_to_date(generated):
     assert sorted(generated) == sorted(
-        [str(notebook_path(n)) for n in NOTEBOOKS] + [str(module_path(m)) for m in EXERCISES])
+        [str(notebook_path(n)) for n in NOTEBOOKS] + [str(module_path(m)) for m in EXERCISES]
+        + ["notebooks/README.md"])
     assert stale_files(generated) == [], "run `make release` and commit the result"
+    assert navigation.stale_sources() == [], "run `make release` and commit the result"
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_every_notebook_links_to_its_neighbours_and_the_contents(name):
+    notebook = nbformat.read(REPO / notebook_path(name), as_version=4)
+    cell = notebook.cells[1].source
+    assert cell.startswith(navigation.MARKER) and "[Contents](../README.md)" in cell
+    index = NOTEBOOKS.index(name)
+    for neighbour in NOTEBOOKS[max(index - 1, 0):index + 2]:
+        if neighbour != name:
+            assert f"(../{neighbour}/{neighbour}.ipynb)" in cell
+    assert "反向传播" in cell and "learning rate 学习率" in cell
+    assert f"({name}/{name}.ipynb)" in (REPO / "notebooks" / "README.md").read_text("utf-8")
 
 
 def test_nothing_students_receive_holds_a_solution_or_hidden_test():

@@ -6,11 +6,11 @@ import sys
 import nbformat
 import pytest
 from nbclient import NotebookClient
-from submissions import student_notebook
 
 from descentlab.course import NOTEBOOKS, notebook_path
 from grader import REPO
 from grader.assemble import assemble, kernel_env, solved_modules
+from grader.fixtures import student_notebook
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)

@@ -26,10 +26,24 @@ class _Checker:
         self.name = name
         self.func = func
         self.params = params
-        self.where = where or f"`{name}` in {module_path(module_of(name))}"
+        self.path = None if where else module_path(module_of(name))
+        self.where = where or f"`{name}` in {self.path}"
         self.cases = 0
 
+    def show_link(self):
+        """In a notebook, a clickable link to the file to edit (from notebooks/NN_topic/)."""
+        if self.path is None:
+            return
+        try:
+            from IPython import get_ipython
+            from IPython.display import Markdown, display
+        except ImportError:
+            return
+        if get_ipython() is not None:
+            display(Markdown(f"Edit `{self.name}` in [{self.path}](../../{self.path})"))
+
     def fail(self, text, hint=None):
+        self.show_link()
         lines = [text]
         if hint:
             lines.append(f"Likely mistake: {hint}")
@@ -50,6 +64,7 @@ class _Checker:
         try:
             result = self.func(*args)
         except NotImplementedError:
+            self.show_link()
             raise ExerciseNotWritten(
                 f"{self.name} is not written yet: fill in {self.where} (replace "
                 "`raise NotImplementedError()` with your code), save the file and "

@@ -28,6 +28,18 @@ EXERCISES = {
 }
 
 
+#: Key terms of the course note, in English and in the note's Chinese.
+GLOSSARY = (
+    ("loss", "损失函数"),
+    ("MSE", "均方误差"),
+    ("gradient descent", "梯度下降"),
+    ("learning rate", "学习率"),
+    ("momentum", "动量"),
+    ("backpropagation", "反向传播"),
+    ("optimizer", "优化器"),
+)
+
+
 def notebook_path(name):
     """Repository-relative path of a notebook, e.g. ``notebooks/01_loss/01_loss.ipynb``."""
     return PurePosixPath("notebooks", name, f"{name}.ipynb")

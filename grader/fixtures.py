@@ -1,4 +1,9 @@
-"""Students' work built from the repository itself, for the notebook and grading tests."""
+"""Students' work made from the course itself, for the tests and the benchmarks.
+
+A solved submission is the released notebooks with their solution cells filled
+from the source notebooks, and the solved exercise modules; tests and
+benchmarks change one thing in it at a time.
+"""
 
 import re
 import zipfile
@@ -6,7 +11,8 @@ import zipfile
 import nbformat
 
 from descentlab.course import NOTEBOOKS, module_path, notebook_path
-from grader import REPO
+
+from . import REPO
 
 SOLUTION_MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\n", flags=re.MULTILINE)
 
