@@ -138,7 +138,16 @@ class Batch:
                 gradebook.add_submission(name, student)
                 submitted = gradebook.find_submission_notebook(name, name, student)
                 for grade in submitted.grades:
-                    auto, _, manual = entry["cells"].get(grade.name, [0.0, None, False])
+                    auto, top, manual = entry["cells"].get(grade.name, [0.0, None, False])
+                    verdict = entry.get("trusted", {}).get(grade.name)
+                    if verdict is not None and auto is not None:
+                        trusted = top if verdict else 0.0
+                        if trusted != auto:  # the trusted score counts; a person should look
+                            problems.append(
+                                f"FLAGGED for review: {name} {grade.name} scored {auto:g} in "
+                                f"the notebook but {trusted:g} in the trusted re-evaluation, "
+                                "which counts")
+                            auto = trusted
                     grade.auto_score = auto
                     grade.needs_manual_grade = manual
                 gradebook.db.commit()
@@ -189,6 +198,8 @@ def run_job(folder, timeout=JOB_TIMEOUT):
         process.communicate()
         problems.append(f"the grading job took over {timeout} s and was stopped; what was "
                         "not graded by then scores 0 (look for an endless loop)")
+    finally:
+        sandbox.kill_user(sandbox.Limits.read(folder / "limits.json").uid)
     path = folder / "result.json"
     result = json.loads(path.read_text()) if path.exists() else {"notebooks": {}}
     return result, problems

@@ -6,8 +6,9 @@ process per student, several at a time. The job owns a private nbgrader course
 notebooks), autogrades each notebook with nbgrader, its kernels started in the
 sandbox of :mod:`grader.sandbox`, writes the feedback with hidden tests removed,
 and reports, in ``result.json`` (plain data, rewritten after every notebook),
-the score of every graded cell. It never writes the batch's gradebook: the
-parent merges the results.
+the score of every graded cell, nbgrader's and, where it can be decided without
+running student code in this process, the trusted one (:mod:`grader.trusted`).
+It never writes the batch's gradebook: the parent merges the results.
 
 Layout of a job folder (prepared by :func:`grader.grade.prepare_job`)::
 
@@ -35,6 +36,7 @@ from nbgrader.apps import NbGraderAPI
 from nbgrader.preprocessors import ClearHiddenTests
 from sqlalchemy.exc import SAWarning
 
+from . import sandbox, trusted
 from .release import course_config
 
 #: Checks' own messages start with these: they may be shown; anything else a
@@ -58,14 +60,19 @@ def run(folder):
     config.KernelManager.ip = str(folder / "runtime" / "kernel")
     config.Execute.timeout = job["cell_timeout"]
     api = NbGraderAPI(config=config)
+    limits = sandbox.Limits.read(folder / "limits.json")
     result = {"student": student, "notebooks": {}}
     for name in job["notebooks"]:
         outcome = api.autograde(name, student)
         graded = course / "autograded" / student / name / f"{name}.ipynb"
-        entry = {"cells": {}, "mistakes": [], "error": None}
+        entry = {"cells": {}, "mistakes": [], "error": None, "trusted": {}}
         if outcome["success"] and graded.exists():
-            entry["mistakes"] = hide_hidden_tests(graded, secret / "source" / name / graded.name)
+            source = secret / "source" / name / graded.name
+            entry["mistakes"] = hide_hidden_tests(graded, source)
             entry["cells"] = cell_scores(secret / "gradebook.db", name, student)
+            entry["trusted"] = trusted.verify(graded_cells(name, source), folder / "package",
+                                              limits, timeout=3 * job["cell_timeout"],
+                                              cwd=graded.parent)
             feedback = api.generate_feedback(name, student)
             if not feedback["success"]:
                 entry["error"] = "no feedback written"
@@ -109,6 +116,13 @@ def hide_hidden_tests(graded, source):
             output.traceback = [f"{output.ename}: {output.evalue}"]
     nbformat.write(notebook, graded)
     return mistakes
+
+
+def graded_cells(name, source):
+    """``(notebook, grade_id, code)`` of the source notebook's graded code cells."""
+    return [(name, cell.metadata.nbgrader["grade_id"], cell.source)
+            for cell in nbformat.read(source, as_version=4).cells
+            if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade")]
 
 
 def cell_scores(database, name, student):

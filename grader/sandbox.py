@@ -25,6 +25,7 @@ import json
 import os
 import resource
 import shutil
+import signal
 import subprocess
 import sys
 from dataclasses import asdict, dataclass, field
@@ -96,7 +97,27 @@ def detect():
     return Protections(limits=True, separate_user=isolated, no_network=network)
 
 
-def _set_limits(limits):
+def kill_user(uid):
+    """Kill every process of ``uid``: whatever a student's code left running.
+
+    Each student's code runs as a user of its own, so this reaches exactly that
+    student's processes, wherever they went (a process namespace's init dies with
+    the sandbox, but not if it changed its user before).
+    """
+    if uid is None:
+        return
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            uids = next(line for line in status.read_text().splitlines()
+                        if line.startswith("Uid:")).split()[1:]
+            if int(uids[0]) == uid or int(uids[1]) == uid:
+                os.kill(int(status.parent.name), signal.SIGKILL)
+        except (OSError, StopIteration, ValueError):
+            pass  # the process ended meanwhile
+
+
+def set_limits(limits):
+    """Apply ``limits``' resource limits to this process (and so to what it starts)."""
     for name, value in [(resource.RLIMIT_AS, limits.memory), (resource.RLIMIT_CPU, limits.cpu),
                         (resource.RLIMIT_FSIZE, limits.file_size),
                         (resource.RLIMIT_NOFILE, limits.open_files),
@@ -152,7 +173,7 @@ def main(argv=None):
     if limits.uid is not None:  # the kernel reads its connection file as its own user
         os.chown(connection_file, limits.uid, limits.uid)
     os.environ.update(limits.env)
-    _set_limits(limits)
+    set_limits(limits)
     argv = command(limits, [sys.executable, "-m", "ipykernel_launcher", "-f", connection_file])
     os.execvp(argv[0], argv)
 

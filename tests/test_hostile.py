@@ -21,7 +21,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from descentlab.course import EXERCISES
 from grader import REPO, sandbox
 from grader.fixtures import student_notebook, write_submission
-from grader.grade import grade_folder
+from grader.grade import FIRST_UID, grade_folder
 
 SOLVED = {m: (REPO / "solutions" / "descentlab" / f"{m}.py").read_text("utf-8") for m in EXERCISES}
 ISOLATED = sandbox.detect().isolated
@@ -43,6 +43,13 @@ def at_import(code):
     """The solved modules, with ``code`` run when the student's losses.py is imported."""
     return {**SOLVED, "losses": SOLVED["losses"].replace(
         "import numpy as np\n", "import numpy as np\n" + code.strip() + "\n", 1)}
+
+
+def cheats(code):
+    """A wrong `mse` (the sum) and ``code`` run at import to make the notebook pass anyway."""
+    modules = at_import(code)
+    return {**modules, "losses": modules["losses"].replace(
+        RIGHT, "return float(np.sum((y_pred - y_true) ** 2))")}
 
 
 def notebook_with(change):
@@ -84,7 +91,7 @@ CASES = {
     # code that runs too long or too big
     "infinite_loop": (with_mse("while True:\n    pass"), None, {}, 4, None),
     "memory_bomb": (with_mse("return float(np.ones(10**10).sum())"), None, {}, 4, None),
-    "huge_output": (with_mse("print('x' * 10**6)\nreturn " + RIGHT[7:]), None, {}, 6, None),
+    "huge_output": (with_mse("print('x' * 10**5)\nreturn " + RIGHT[7:]), None, {}, 6, None),
     "fills_the_disk": (with_mse("open('big', 'wb').write(b'0' * 2**28)\nreturn " + RIGHT[7:]),
                        None, {}, 4, None),
     "fork_bomb": (with_mse("import os\nwhile True:\n    os.fork()"), None, {}, None, None),
@@ -95,6 +102,13 @@ CASES = {
     # broken Python
     "syntax_error": ({**SOLVED, "losses": "def mse(:\n"}, None, {}, 0, None),
     "returns_nan": (with_mse("return float('nan')"), None, {}, 4, None),
+    # cheating inside the kernel changes only the kernel's verdict: the trusted one counts
+    "patches_checks": (cheats("import descentlab.checks as _c\n_c.check_mse = lambda f: None\n"
+                              "np.isclose = lambda *a, **k: True"), None, {}, 4,
+                       "FLAGGED for review: 01_loss mse_matches_definition"),
+    "hides_tracebacks": (cheats("import IPython\n_ip = IPython.get_ipython()\nif _ip:\n"
+                                "    _ip.set_custom_exc((BaseException,), lambda *a, **k: None)"),
+                         None, {}, 4, None),
     "always_equal": (with_mse("class Any:\n    def __eq__(self, other):\n        return True\n"
                               "return Any()"), None, {}, 4, None),
     # files beyond the graded ones are never used
@@ -200,6 +214,10 @@ def test_no_connection_left_the_sandbox_and_no_process_was_left_behind(graded):
     assert connections == []
     running = subprocess.run(["pgrep", "-f", "sleep 4242"], capture_output=True, text=True)
     assert running.stdout.strip() == ""
+    table = subprocess.run(["ps", "-eo", "uid=,stat="], capture_output=True, text=True).stdout
+    alive = [int(uid) for uid, state in (line.split() for line in table.splitlines())
+             if not state.startswith("Z")]  # zombies are dead, only not yet reaped
+    assert [uid for uid in alive if FIRST_UID <= uid < FIRST_UID + 1000] == []
 
 
 @pytest.mark.skipif(not ISOLATED, reason="needs the sandbox's isolation")

@@ -72,3 +72,24 @@ def test_the_kernel_imports_the_assembled_package_first(tmp_path):
                    ).execute(env=kernel_env(package_dir))
     printed = probe.cells[0].outputs[0].text.strip()
     assert printed == str(package_dir / "descentlab" / "losses.py")
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_nbgraders_validate_fails_with_stubs_and_passes_when_solved(name, tmp_path, monkeypatch):
+    """What the Validate button of the notebook toolbar runs (nbgrader's Validator)."""
+    from nbgrader.validator import Validator
+
+    path = tmp_path / name / f"{name}.ipynb"
+    path.parent.mkdir()
+    outcomes = {}
+    for label, modules, solved in [("stubs", {}, False), ("solved", solved_modules(), True)]:
+        nbformat.write(student_notebook(name, solved=solved), path)
+        for key, value in kernel_env(assemble(tmp_path / label, modules)).items():
+            monkeypatch.setenv(key, value)
+        outcomes[label] = Validator().validate(str(path))
+    released = nbformat.read(REPO / notebook_path(name), as_version=4)
+    # every graded cell: the check cells and the unanswered written answer
+    graded = [c.source.strip() for c in released.cells
+              if c.metadata.get("nbgrader", {}).get("grade")]
+    assert [cell["source"] for cell in outcomes["stubs"]["failed"]] == graded
+    assert outcomes["solved"] == {}
