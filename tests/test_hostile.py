@@ -91,7 +91,7 @@ CASES = {
     # code that runs too long or too big
     "infinite_loop": (with_mse("while True:\n    pass"), None, {}, 4, None),
     "memory_bomb": (with_mse("return float(np.ones(10**10).sum())"), None, {}, 4, None),
-    "huge_output": (with_mse("print('x' * 10**5)\nreturn " + RIGHT[7:]), None, {}, 6, None),
+    "huge_output": (at_import("print('x' * 10**6)\nprint('y\\n' * 10**5)"), None, {}, 6, None),
     "fills_the_disk": (with_mse("open('big', 'wb').write(b'0' * 2**28)\nreturn " + RIGHT[7:]),
                        None, {}, 4, None),
     "fork_bomb": (with_mse("import os\nwhile True:\n    os.fork()"), None, {}, None, None),
@@ -227,6 +227,12 @@ def test_the_gradebooks_and_other_students_files_were_not_touched(graded):
     written = [path.parent.parent.name for path in (out / "jobs").glob("*/course/x")]
     assert written == ["writes_gradebooks"]  # its own folder only
     assert all(db.stat().st_size > 0 for db in (out / "jobs" / ".private").rglob("gradebook.db"))
+
+
+def test_huge_output_is_cut_short_in_the_feedback(graded):
+    _, _, _, _, out = graded
+    page = out / "feedback" / "huge_output" / NOTEBOOK / f"{NOTEBOOK}.html"
+    assert page.stat().st_size < 2_000_000  # nbgrader's LimitOutput kept the notebook small
 
 
 def test_feedback_never_shows_hidden_tests(graded):
