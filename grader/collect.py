@@ -107,20 +107,27 @@ def _read(archive, members, path, problems):
     info = members[path]
     if info is None:
         return None
-    if info.file_size > MAX_FILE_BYTES:
-        problems.append(f"{info.filename} is {info.file_size} bytes, over the "
-                        f"{MAX_FILE_BYTES} allowed; not graded")
+    with archive.open(info) as member:  # reads at most one byte past the limit
+        data = member.read(MAX_FILE_BYTES + 1)
+    if info.file_size > MAX_FILE_BYTES or len(data) > MAX_FILE_BYTES:
+        problems.append(f"{info.filename} is over the {MAX_FILE_BYTES} bytes allowed (a zip "
+                        "bomb?); not graded")
         return None
-    return archive.read(info)
+    return data
 
 
 def _parse_notebook(data, path, problems):
     if data is None:
         return None
     try:
+        version = json.loads(data.decode("utf-8")).get("nbformat")
+        if version != 4:
+            problems.append(f"{path} is an old (nbformat {version}) notebook, not the one "
+                            "handed out; it scores 0. Hand in the course's notebook.")
+            return None
         return nbformat.reads(data.decode("utf-8"), as_version=4)
     except (UnicodeDecodeError, json.JSONDecodeError, nbformat.reader.NotJSONError,
-            nbformat.ValidationError, ValueError) as error:
+            nbformat.ValidationError, ValueError, AttributeError) as error:
         problems.append(f"{path} is not a readable notebook ({type(error).__name__}); it "
                         "scores 0. Open it in JupyterLab to repair it.")
         return None

@@ -103,7 +103,13 @@ def hide_hidden_tests(graded, source):
             continue
         shown, _ = clearer.preprocess_cell(nbformat.from_dict(masters[grade_id]), {}, 0)
         cell.source = shown.source
-        for output in cell.get("outputs", []):
+        secret = _hidden_lines(masters[grade_id].source)
+        # Keep the checks' verdict lines and errors; anything else a graded cell printed
+        # may be a student's function printing its caller, the hidden tests.
+        cell.outputs = [_verdict_lines(output) for output in cell.get("outputs", [])
+                        if output.output_type in ("stream", "error")]
+        cell.outputs = [output for output in cell.outputs if output is not None]
+        for output in cell.outputs:
             if output.output_type != "error":
                 continue
             if any(mark in output.evalue for mark in VISIBLE_MESSAGES):
@@ -112,10 +118,43 @@ def hide_hidden_tests(graded, source):
                              if line.startswith("Likely mistake: ")]
             else:
                 output.ename, output.evalue = "HiddenTestFailed", HIDDEN_FAILURE
+            if _quotes(output.evalue, secret):
+                output.evalue = "(message withheld: it quoted the hidden tests)"
             # A traceback quotes the cell's lines around the error: hidden tests included.
             output.traceback = [f"{output.ename}: {output.evalue}"]
+        for output in cell.outputs:
+            if output.output_type == "stream" and _quotes(output.text, secret):
+                output.text = "(output withheld: it quoted the hidden tests)\n"
     nbformat.write(notebook, graded)
     return mistakes
+
+
+def _hidden_lines(source):
+    """The substantial lines of a cell's hidden tests (what must never be shown)."""
+    inside, lines = False, set()
+    for line in source.splitlines():
+        if "BEGIN HIDDEN TESTS" in line:
+            inside = True
+        elif "END HIDDEN TESTS" in line:
+            inside = False
+        elif inside and len(line.strip()) > 12:
+            lines.add(line.strip())
+    return lines
+
+
+def _quotes(text, secret):
+    return any(line in text for line in secret)
+
+
+def _verdict_lines(output):
+    """A stream output cut down to the checks' own ✔ lines (None if none are left)."""
+    if output.output_type != "stream":
+        return output
+    lines = [line for line in output.text.splitlines(keepends=True) if line.startswith("✔")]
+    if not lines:
+        return None
+    output.text = "".join(lines)
+    return output
 
 
 def graded_cells(name, source):

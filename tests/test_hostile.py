@@ -109,6 +109,12 @@ CASES = {
     "hides_tracebacks": (cheats("import IPython\n_ip = IPython.get_ipython()\nif _ip:\n"
                                 "    _ip.set_custom_exc((BaseException,), lambda *a, **k: None)"),
                          None, {}, 4, None),
+    # a function that prints, and raises with, the source of every frame above it
+    "quotes_hidden_tests": (with_mse(
+        "import inspect\n_text = ''\nfor _f in inspect.stack():\n    try:\n"
+        "        _text += ''.join(inspect.getsourcelines(_f.frame)[0])\n"
+        "    except (OSError, TypeError):\n        pass\nprint('✔ ' + _text)\n"
+        "raise TypeError(_text)"), None, {}, 4, None),
     "always_equal": (with_mse("class Any:\n    def __eq__(self, other):\n        return True\n"
                               "return Any()"), None, {}, 4, None),
     # files beyond the graded ones are never used
@@ -124,6 +130,36 @@ CASES = {
                       "01_loss could not be graded"),
     "cell_to_markdown": (SOLVED, notebook_with(to_markdown), {}, 6, None),
 }
+NOTEBOOK_PATH = f"notebooks/{NOTEBOOK}/{NOTEBOOK}.ipynb"
+V3 = json.dumps({"nbformat": 3, "nbformat_minor": 0, "metadata": {},
+                 "worksheets": [{"cells": [{"cell_type": "code", "input": "1",
+                                            "language": "python", "outputs": []}]}]})
+
+
+def delete_cell(notebook):
+    notebook.cells.remove(cell(notebook, "mse_matches_definition"))
+
+
+#: Broken hand-ins: what the zip holds beyond (or instead of) the graded files.
+CASES.update({
+    "empty_zip": ({}, None, {}, 0, f"{NOTEBOOK_PATH} is missing"),
+    "invalid_json": (SOLVED, None, {NOTEBOOK_PATH: "{not json"}, 0, "is not a readable notebook"),
+    "nbformat_3": (SOLVED, None, {NOTEBOOK_PATH: V3}, 0, "an old (nbformat 3) notebook"),
+    "renamed_notebook": (SOLVED, None, {f"notebooks/{NOTEBOOK}/mine.ipynb": "{}"}, 0,
+                         f"{NOTEBOOK_PATH} is missing"),
+    "missing_module": ({m: t for m, t in SOLVED.items() if m != "losses"}, None, {}, 0,
+                       "src/descentlab/losses.py is missing"),
+    # a deleted test cell loses its points; an unknown grade id stops this notebook only
+    "cell_deleted": (SOLVED, notebook_with(delete_cell), {}, 4, None),
+    "grade_id_renamed": (SOLVED, notebook_with(set_meta("grade_id", "mine")), {}, 0,
+                         "01_loss could not be graded"),
+    "mutates_inputs": (with_mse("y_pred -= y_true\nreturn float(np.mean(y_pred ** 2))"), None, {},
+                       4, None),
+    "returns_inf": (with_mse("return float('inf')"), None, {}, 4, None),
+    "returns_array": (with_mse("return (y_pred - y_true) ** 2"), None, {}, 4, None),
+})
+NO_NOTEBOOK = {"empty_zip", "invalid_json", "nbformat_3", "renamed_notebook"}
+
 NEEDS_ISOLATION = {
     "reads_solutions": (with_mse(
         "import glob\nsource = open(glob.glob('/**/solutions/descentlab/losses.py', "
@@ -147,7 +183,8 @@ def graded(tmp_path_factory):
     folder = tmp_path_factory.mktemp("hostile")
     cases = {**CASES, **(NEEDS_ISOLATION if ISOLATED else {})}
     for student, (modules, notebook, extra, _, _) in cases.items():
-        write_submission(folder / f"{student}.zip", modules, notebooks=[NOTEBOOK], extra=extra,
+        write_submission(folder / f"{student}.zip", modules, extra=extra,
+                         notebooks=[] if student in NO_NOTEBOOK else [NOTEBOOK],
                          replaced={NOTEBOOK: notebook} if notebook is not None else None)
     (folder / "corrupt.zip").write_bytes(b"PK\x03\x04 broken")
     connections = []
@@ -235,11 +272,12 @@ def test_huge_output_is_cut_short_in_the_feedback(graded):
     assert page.stat().st_size < 2_000_000  # nbgrader's LimitOutput kept the notebook small
 
 
-def test_feedback_never_shows_hidden_tests(graded):
+@pytest.mark.parametrize("student", ["honest_mse_wrong", "quotes_hidden_tests"])
+def test_feedback_never_shows_hidden_tests(graded, student):
     _, _, _, _, out = graded
-    page = (out / "feedback" / "honest_mse_wrong" / NOTEBOOK / f"{NOTEBOOK}.html").read_text()
-    assert "_rng = np.random.default_rng(101)" not in page
+    page = (out / "feedback" / student / NOTEBOOK / f"{NOTEBOOK}.html").read_text()
+    assert "default_rng(101)" not in page
     assert "HIDDEN TESTS" not in page
-    notebook = json.loads((out / "nbgrader" / "autograded" / "honest_mse_wrong" / NOTEBOOK /
+    notebook = json.loads((out / "nbgrader" / "autograded" / student / NOTEBOOK /
                            f"{NOTEBOOK}.ipynb").read_text())
     assert "default_rng(101)" not in json.dumps(notebook)
