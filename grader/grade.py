@@ -124,7 +124,16 @@ class Batch:
         return folder
 
     def merge(self, student, result, problems):
-        """Write one job's scores into the batch's gradebook and collect its files."""
+        """Write one job's scores into the batch's gradebook and collect its files.
+
+        A job stopped before its trusted re-evaluation has no verified scores:
+        its notebooks score 0 (failing closed), with the reason.
+        """
+        if result.get("notebooks") and not result.get("verified"):
+            problems.append("the grading job was stopped before its scores could be "
+                            "verified: every notebook scores 0; regrade with ONLY=" + student)
+            result = {"notebooks": {name: {**entry, "error": "not verified"}
+                                    for name, entry in result["notebooks"].items()}}
         with Gradebook(self.db_url) as gradebook:
             gradebook.update_or_create_student(student)
             for name, entry in result.get("notebooks", {}).items():

@@ -61,7 +61,8 @@ def run(folder):
     config.Execute.timeout = job["cell_timeout"]
     api = NbGraderAPI(config=config)
     limits = sandbox.Limits.read(folder / "limits.json")
-    result = {"student": student, "notebooks": {}}
+    result = {"student": student, "notebooks": {}, "verified": False}
+    to_verify, where = [], None
     for name in job["notebooks"]:
         outcome = api.autograde(name, student)
         graded = course / "autograded" / student / name / f"{name}.ipynb"
@@ -70,9 +71,8 @@ def run(folder):
             source = secret / "source" / name / graded.name
             entry["mistakes"] = hide_hidden_tests(graded, source)
             entry["cells"] = cell_scores(secret / "gradebook.db", name, student)
-            entry["trusted"] = trusted.verify(graded_cells(name, source), folder / "package",
-                                              limits, timeout=3 * job["cell_timeout"],
-                                              cwd=graded.parent)
+            to_verify += graded_cells(name, source)
+            where = graded.parent
             feedback = api.generate_feedback(name, student)
             if not feedback["success"]:
                 entry["error"] = "no feedback written"
@@ -80,6 +80,13 @@ def run(folder):
             entry["error"] = last_error(outcome)
         result["notebooks"][name] = entry
         write_result(folder, result)
+    # One sandboxed evaluation for all notebooks: the trusted verdicts.
+    verdicts = trusted.verify(to_verify, folder / "package", limits,
+                              timeout=3 * job["cell_timeout"], cwd=where)
+    for (name, grade_id), verdict in verdicts.items():
+        result["notebooks"][name]["trusted"][grade_id] = verdict
+    result["verified"] = True
+    write_result(folder, result)
     return result
 
 

@@ -185,7 +185,7 @@ def run_cell(code, names):
 
 
 def verify(cells, package, limits, timeout=120, cwd=None):
-    """Trusted pass/fail of graded cells.
+    """Trusted pass/fail of graded cells, with one sandboxed evaluation for all of them.
 
     Parameters
     ----------
@@ -195,13 +195,19 @@ def verify(cells, package, limits, timeout=120, cwd=None):
         The folder holding the student's assembled ``descentlab``.
     limits : grader.sandbox.Limits
         How to run the student's code.
+    timeout : float
+        Seconds the evaluation may take.
     cwd : path-like, optional
         Where the student's code runs (the kernel's folder, so that it sees the same).
 
     Returns
     -------
-    dict of str to bool or None
-        Per grade id: passed, failed, or None where it could not be decided.
+    dict of (str, str) to bool or None
+        Per (notebook, grade id): passed, failed, or None where it cannot be
+        decided this way. If the evaluation of all cells at once fails (the
+        student's code hangs it, crashes it or answers nonsense), each cell is
+        evaluated on its own, and a cell whose evaluation fails fails: breaking
+        the evaluation never leaves the kernel's verdict standing.
     """
     references = reference_modules()
     recorded = {}
@@ -209,21 +215,27 @@ def verify(cells, package, limits, timeout=120, cwd=None):
         calls = []
         with np.errstate(all="ignore"):
             if run_cell(code, namespace(notebook, recorder(references, calls))) and calls:
-                recorded[grade_id] = (notebook, code, calls)
-    everything = [call for _, _, calls in recorded.values() for call in calls]
-    answers = evaluate(everything, package, limits, timeout, cwd)
-    verdicts = {grade_id: None for _, grade_id, _ in cells}
-    if answers is None:
+                recorded[notebook, grade_id] = (code, calls)
+    verdicts = {(notebook, grade_id): None for notebook, grade_id, _ in cells}
+    if not recorded:
         return verdicts
+    everything = [call for _, calls in recorded.values() for call in calls]
+    answers = evaluate(everything, Path(package), limits, timeout, cwd)
     start = 0
-    for grade_id, (notebook, code, calls) in recorded.items():
-        mine = answers[start:start + len(calls)]
-        start += len(calls)
+    for key, (code, calls) in recorded.items():
+        if answers is None:
+            mine = evaluate(calls, Path(package), limits, timeout / len(recorded), cwd)
+        else:
+            mine = answers[start:start + len(calls)]
+            start += len(calls)
+        if mine is None:
+            verdicts[key] = False
+            continue
         try:
             with np.errstate(all="ignore"):
-                verdicts[grade_id] = run_cell(code, namespace(notebook, replayer(calls, mine)))
+                verdicts[key] = run_cell(code, namespace(key[0], replayer(calls, mine)))
         except Unverifiable:
-            verdicts[grade_id] = None
+            verdicts[key] = None
     return verdicts
 
 

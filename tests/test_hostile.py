@@ -115,6 +115,10 @@ CASES = {
         "        _text += ''.join(inspect.getsourcelines(_f.frame)[0])\n"
         "    except (OSError, TypeError):\n        pass\nprint('✔ ' + _text)\n"
         "raise TypeError(_text)"), None, {}, 4, None),
+    # right in the kernel, broken only when graded outside it: the evaluation fails closed
+    "detects_the_grader": (at_import("import sys\nif 'IPython' not in sys.modules:\n"
+                                     "    import os\n    os._exit(0)"), None, {}, 0,
+                           "FLAGGED for review: 01_loss mse_matches_definition"),
     "always_equal": (with_mse("class Any:\n    def __eq__(self, other):\n        return True\n"
                               "return Any()"), None, {}, 4, None),
     # files beyond the graded ones are never used
