@@ -17,7 +17,6 @@ whatever the students handed in.
 """
 
 import argparse
-import hashlib
 import json
 import os
 import resource
@@ -256,8 +255,6 @@ def grade_folder(submissions, out, workers=None, allow_unsafe=False, only=None,
         report_rows[submission.student_id] = list(submission.problems)
         jobs[submission.student_id] = batch.prepare_job(submission, number, protections,
                                                         cell_timeout)
-        (jobs[submission.student_id] / "zip.sha256").write_text(
-            hashlib.sha256(path.read_bytes()).hexdigest())
     mistakes = {}
     with ThreadPoolExecutor(max_workers=workers or os.cpu_count()) as pool:
         futures = {pool.submit(run_job, folder, job_timeout): student

@@ -119,8 +119,7 @@ def _disturb(argument):
 
 def encode(value):
     """Plain JSON for what a student's function returned (used in the sandbox)."""
-    if isinstance(value, bool | int | float | np.integer | np.floating) and not isinstance(
-            value, np.ndarray):
+    if isinstance(value, bool | int | float | np.integer | np.floating):
         return {"t": "number", "kind": type(value).__name__, "v": _number(value)}
     if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
         return {"t": "array", "dtype": str(value.dtype), "shape": list(value.shape),
