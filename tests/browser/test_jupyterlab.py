@@ -1,0 +1,157 @@
+"""Every notebook as a student meets it in JupyterLab, driven in a real Chromium.
+
+For each notebook, on a copy of the course with the exercise stubs:
+
+1. Run All stops at the first graded check cell, whose message names the
+   function and the file to edit, with a link to that file; Validate lists
+   exactly the graded cells as failing.
+2. The link opens the file in JupyterLab's editor; the correct function is
+   written there and saved; re-running the check cell in the same kernel
+   passes (autoreload, no restart).
+3. With every exercise solved and the notebook's own answers typed in, Run All
+   gives no error, plots render, sliders redraw their figure, animations step,
+   and Validate reports success.
+
+Screenshots of each stage are kept (their folder is printed at the end).
+"""
+
+import re
+
+import pytest
+
+from descentlab.course import EXERCISES, NOTEBOOKS, module_path
+from grader.assemble import solved_modules
+from grader.fixtures import SOLUTION_MARKER, student_notebook
+
+from .lab import REPO, NotebookPage
+
+STUB_MESSAGE = re.compile(r"(\w+) is not written yet: fill in `\1` in (src/descentlab/\w+\.py)")
+
+
+def written(module):
+    """A student's correct module: the solved one without nbgrader's markers."""
+    return SOLUTION_MARKER.sub("", solved_modules()[module])
+
+
+def graded_cells(cells):
+    """Indices of the code cells that carry points (nbgrader's autograded tests)."""
+    return [i for i, cell in enumerate(cells) if cell["type"] == "code" and cell["grade"]]
+
+
+def reset_to_stubs(lab):
+    for module in EXERCISES:
+        lab.write_file(str(module_path(module)),
+                       (REPO / module_path(module)).read_text("utf-8"))
+
+
+def text_of(outputs):
+    return "".join(out.get("text", "") for out in outputs if out["output_type"] == "stream")
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_notebook_in_jupyterlab(lab, page, screenshots, name):
+    reset_to_stubs(lab)
+    notebook = NotebookPage(page, lab, name).open()
+    shot = lambda stage: str(screenshots / f"{name}-{stage}.png")  # noqa: E731
+
+    # 1. With the stubs, Run All stops at the first graded check cell.
+    notebook.run_all()
+    cells = notebook.cells()
+    graded = graded_cells(cells)
+    errors = notebook.errors()
+    assert errors, f"{name}: Run All with the stubs raised no error"
+    first, ename, evalue = errors[0]
+    assert first == graded[0], f"{name}: first error in cell {first}, not the first graded cell"
+    assert ename == "ExerciseNotWritten"
+    match = STUB_MESSAGE.search(evalue)
+    assert match, f"{name}: the message does not name the function and file: {evalue!r}"
+    function, path = match.groups()
+    assert function in EXERCISES[path.rsplit("/", 1)[1][:-3]]
+    notebook.scroll_to(first)
+    page.screenshot(path=shot("1-stub-message"))
+
+    # Validate lists every graded cell: the checks, and the written answers not yet given.
+    dialog = notebook.validate(shot("2-validate-stubs"))
+    assert dialog.count("The following cell failed:") == sum(c["grade"] for c in cells), dialog
+    assert "You did not provide a response." in dialog
+    assert "Success!" not in dialog
+
+    # 2. The message links to the file; write the function there, save, re-check.
+    link = notebook.cell_node(first).locator(f".jp-RenderedMarkdown a[href*='{path}']")
+    assert link.count() == 1, f"{name}: no link to {path} in the failing check's output"
+    link.click()
+    notebook.edit_in_editor(path, written(path.rsplit("/", 1)[1][:-3]))
+    notebook.run_cell(first)
+    rechecked = notebook.cells()[first]["outputs"]
+    assert not [o for o in rechecked if o["output_type"] == "error"], rechecked
+    assert "✔" in text_of(rechecked), rechecked
+    page.screenshot(path=shot("3-recheck-passes"))
+
+    # 3. Everything solved: the whole notebook runs, pictures render, Validate passes.
+    for module in EXERCISES:
+        lab.write_file(str(module_path(module)), written(module))
+    answers = student_notebook(name, solved=True).cells
+    assert len(answers) == len(cells)
+    for index, cell in enumerate(cells):
+        if cell["solution"]:
+            notebook.set_source(index, answers[index].source)
+    notebook.run_all()
+    assert notebook.errors() == [], f"{name}: errors with the solutions in place"
+    shown = check_pictures(notebook, shot)
+    # Every call of the explorer or of an animation in the notebook rendered as one.
+    calls = [cell.source for cell in answers if cell.cell_type == "code"]
+    assert shown["sliders"] == sum("plots.explorer(" in source for source in calls), shown
+    assert shown["animations"] == sum(source.count("plots.show_animation(") for source in calls)
+
+    dialog = notebook.validate(shot("6-validate-solved"))
+    assert "Success! Your notebook passes all the tests." in dialog, dialog
+    notebook.shutdown()
+
+
+def check_pictures(notebook, shot):
+    """Plots are images; sliders redraw their figure; animations change frame."""
+    cells = notebook.cells()
+    pictures = [i for i, cell in enumerate(cells)
+                if any("image/png" in out.get("data", {}) for out in cell["outputs"])]
+    assert pictures, "the notebook shows no picture"
+    notebook.scroll_to(pictures[0])
+    notebook.page.screenshot(path=shot("4-first-plot"))
+    rendered = notebook.cell_node(pictures[0]).locator(".jp-OutputArea img")
+    assert rendered.first.evaluate("img => img.complete && img.naturalWidth > 100")
+
+    widgets = [i for i, cell in enumerate(cells) if any(
+        "application/vnd.jupyter.widget-view+json" in out.get("data", {})
+        for out in cell["outputs"])]
+    sliders = [i for i in widgets if notebook.cell_node(i).locator(".widget-slider").count()]
+    for index in sliders:
+        node = notebook.cell_node(index)
+        notebook.scroll_to(index)
+        figure = node.locator(".widget-output img").first
+        figure.wait_for()
+        before = figure.get_attribute("src")
+        handle = node.locator(".noUi-handle").first
+        box = handle.bounding_box()
+        page = notebook.page
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.mouse.down()
+        page.mouse.move(box["x"] + box["width"] / 2 + 60, box["y"] + box["height"] / 2,
+                        steps=5)
+        page.mouse.up()
+        page.wait_for_function("([img, before]) => img.src !== before",
+                               arg=[figure.element_handle(), before], timeout=30_000)
+        notebook.wait_idle(60)
+        page.screenshot(path=shot(f"5-slider-cell{index}"))
+
+    animated = [i for i, cell in enumerate(cells) if any(
+        'class="animation"' in out.get("data", {}).get("text/html", "")
+        for out in cell["outputs"])]
+    for index in animated:
+        notebook.scroll_to(index)
+        animation = notebook.cell_node(index).locator(".animation")
+        frame = animation.locator("img").first
+        before = frame.get_attribute("src")
+        assert before and before.startswith("data:image/jpeg"), "the animation shows no frame"
+        for _ in range(3):
+            animation.locator("button[title='Next frame']").click()
+        assert frame.get_attribute("src") != before, "the animation did not step"
+    return {"pictures": len(pictures), "sliders": len(sliders), "animations": len(animated)}
