@@ -41,9 +41,11 @@ submit: $(VENV)/.installed  ## make STUDENT=<id>.zip to hand in
 	$(BIN)/python -m descentlab.submit "$(STUDENT)"
 
 grade: $(VENV)/.installed  ## grade SUBMISSIONS=<folder of zips> into OUT=<folder>
-	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=<folder of <student_id>.zip> [OUT=grader/out] [WORKERS=n] [ONLY=id,id]"; exit 2; }
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=<folder of zips> [OUT=grader/out] [WORKERS=n] [ONLY=id,id] [PATTERN=regex] [ROSTER=class.csv] [DEADLINE='2026-12-01 23:59'] [LATE=none|zero]"; exit 2; }
 	$(BIN)/python -m grader.grade "$(SUBMISSIONS)" --out "$(OUT)" \
-		$(if $(WORKERS),--workers $(WORKERS)) $(if $(ONLY),--only $(ONLY))
+		$(if $(WORKERS),--workers $(WORKERS)) $(if $(ONLY),--only $(ONLY)) \
+		$(if $(PATTERN),--pattern '$(PATTERN)') $(if $(ROSTER),--roster "$(ROSTER)") \
+		$(if $(DEADLINE),--deadline "$(DEADLINE)") $(if $(LATE),--late $(LATE))
 
 bench: $(VENV)/.dev-installed  ## measured performance (not part of make test)
 	$(BIN)/python -m benchmarks.notebooks

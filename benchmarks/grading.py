@@ -68,7 +68,7 @@ def plain_nbgrader(students, root):
         api.generate_assignment(name)
     from grader.collect import read_submission
     for student, modules in students.items():
-        submission = read_submission(root.parent / "zips" / f"{student}.zip")
+        submission = read_submission(root.parent / "zips" / f"{student}.zip", student)
         for name, notebook in submission.notebooks.items():
             (root / "submitted" / student / name).mkdir(parents=True)
             nbformat.write(notebook, root / "submitted" / student / name / f"{name}.ipynb")

@@ -1,6 +1,7 @@
 """Read students' zips and take from them only the files that are graded.
 
-A submission is ``<student_id>.zip`` as written by ``make submit``. Only the
+A submission is a zip as written by ``make submit`` (whose it is, is decided by
+:mod:`grader.intake` from its file name). Only the
 paths listed in :mod:`descentlab.course` are read, by name, so nothing in a zip
 is ever extracted to a path it chose (no zip-slip), and nothing else of the
 student's (checks, helpers, test data) reaches the grader. A zip whose files sit
@@ -10,12 +11,10 @@ under one extra folder (as some LMS downloads do) is accepted too.
 import json
 import zipfile
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import nbformat
 
 from descentlab.course import EXERCISES, NOTEBOOKS, module_path, notebook_path
-from descentlab.submit import check_student_id
 
 #: Largest graded file taken from a zip; the real ones are far smaller.
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -28,7 +27,7 @@ class Submission:
     Attributes
     ----------
     student_id : str
-        From the zip's file name.
+        Whose it is (:mod:`grader.intake` reads it from the file name).
     notebooks : dict of str to nbformat.NotebookNode
         Notebook name (``'01_loss'``) to the student's notebook.
     modules : dict of str to str
@@ -43,26 +42,8 @@ class Submission:
     problems: list = field(default_factory=list)
 
 
-def find_submissions(folder):
-    """The ``*.zip`` files of ``folder``, sorted; raise ValueError if there are none."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise ValueError(f"SUBMISSIONS={folder} is not a folder: give the folder that holds "
-                         "the students' <student_id>.zip files")
-    zips = sorted(folder.glob("*.zip"))
-    if not zips:
-        raise ValueError(f"no .zip files in {folder}: each student hands in the "
-                         "<student_id>.zip written by `make submit`")
-    return zips
-
-
-def read_submission(path):
+def read_submission(path, student_id):
     """Read one student's zip into a :class:`Submission`; never raises for bad content."""
-    path = Path(path)
-    try:
-        student_id = check_student_id(path.stem)
-    except ValueError as error:
-        raise ValueError(f"{path.name}: {error}; rename the file to <student_id>.zip") from None
     submission = Submission(student_id)
     try:
         with zipfile.ZipFile(path) as archive:

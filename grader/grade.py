@@ -1,37 +1,47 @@
 """Grade a folder of students' zips: ``make grade SUBMISSIONS=<folder> OUT=<folder>``.
 
-For each ``<student_id>.zip`` the grader takes the student's notebooks and
-exercise modules, and nothing else (:mod:`grader.collect`); assembles a
+:mod:`grader.intake` decides whose each file is and which one counts (LMS file
+names, re-submissions, roster). For each student the grader takes the notebooks
+and exercise modules, and nothing else (:mod:`grader.collect`); assembles a
 ``descentlab`` package from the instructor's provided modules and the student's
 exercise modules (:mod:`grader.assemble`); and runs one grading job per student
 (:mod:`grader.job`), several at once, each in its own folder and process, its
 kernels in the sandbox of :mod:`grader.sandbox`, with a hard time limit.
 
 Only this process writes the batch's gradebook (``OUT/nbgrader/gradebook.db``,
-through nbgrader's Gradebook API), from the jobs' plain-data results. Then it
-writes ``OUT/grades.csv`` (nbgrader's CSV export), ``OUT/feedback/`` (nbgrader's
-HTML feedback, hidden tests removed), ``OUT/report.html`` (:mod:`grader.report`)
-and prints a summary. A broken or hostile submission gets its reason and zero for
-what it broke; the batch goes on. The exit code is 0 when the batch ran,
-whatever the students handed in.
+through nbgrader's Gradebook API), from the jobs' plain-data results, then
+applies the late policy with nbgrader's own ``AssignLatePenalties``. It writes
+``OUT/grades.csv`` (nbgrader's CSV export), ``OUT/feedback/`` (nbgrader's HTML
+feedback, hidden tests removed), ``OUT/report.html`` (:mod:`grader.report`) and
+prints a summary. A broken or hostile submission gets its reason and zero for
+what it broke; the batch goes on. A student already graded from the same file by
+the same grader is not graded again (:mod:`grader.records`), so an interrupted
+batch goes on where it stopped. The exit code is 0 when the batch ran, whatever
+the students handed in.
 """
 
 import argparse
 import json
 import os
+import queue
 import resource
+import selectors
 import shutil
 import signal
 import subprocess
 import sys
+import threading
+import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.apps import NbGraderAPI
 from nbgrader.plugins import CsvExportPlugin
+from nbgrader.preprocessors import AssignLatePenalties
 from sqlalchemy.exc import SAWarning
 from tqdm.auto import tqdm
 
@@ -39,7 +49,9 @@ from descentlab.course import NOTEBOOKS
 
 from . import REPO, SOLUTIONS, report, sandbox
 from .assemble import assemble, kernel_env
-from .collect import find_submissions, read_submission
+from .collect import read_submission
+from .intake import read_roster, take_in
+from .records import Records, Settings, file_digest, grader_version
 from .release import course_config
 
 #: Seconds a whole job (every notebook of one student) may take before it is killed.
@@ -48,15 +60,15 @@ JOB_TIMEOUT = 600
 CELL_TIMEOUT = 60
 #: Bytes of memory one job process (not its kernels, which have their own limit) may use.
 JOB_MEMORY = 6 * 1024**3
-#: First user id given to students' kernels; student number i gets FIRST_UID + i.
-FIRST_UID = 61000
 
 
 class Batch:
-    """The output folder of one grading run and its gradebook."""
+    """The output folder of a class's grading runs, its gradebook and its records."""
 
-    def __init__(self, out):
+    def __init__(self, out, settings, roster=None):
         self.out = Path(out)
+        self.settings = settings
+        self.records = Records(self.out)
         self.root = self.out / "nbgrader"
         self.private = self.out / "jobs" / ".private"
         for folder, mode in [(self.root, 0o700), (self.out / "jobs", 0o711),
@@ -72,8 +84,15 @@ class Batch:
             result = api.generate_assignment(name)
             if not result["success"]:
                 raise RuntimeError(f"nbgrader could not register {name}:\n{result['log']}")
+        with Gradebook(self.db_url) as gradebook:
+            if settings.deadline:
+                for name in NOTEBOOKS:
+                    gradebook.update_or_create_assignment(name, duedate=settings.deadline)
+            for student, fields in (roster or {}).items():
+                gradebook.update_or_create_student(student, **fields)
+        settings.save(self.out)
 
-    def prepare_job(self, submission, number, protections, cell_timeout=CELL_TIMEOUT):
+    def prepare_job(self, submission, protections, cell_timeout=CELL_TIMEOUT):
         """Write one student's job folder; returns its path."""
         student = submission.student_id
         folder = self.out / "jobs" / student
@@ -95,14 +114,11 @@ class Batch:
         package = assemble(folder / "package", submission.modules)
         for sub in ("home", "runtime"):
             (folder / sub).mkdir(mode=0o700)
-        uid = FIRST_UID + number if protections.separate_user else None
-        if uid is not None:  # the student's own files, closed to other students
-            for path in [course, *course.rglob("*"), folder / "home", folder / "runtime"]:
-                os.chown(path, uid, uid)
-            course.chmod(0o700)
+        course.chmod(0o700)
         env = kernel_env(package)
         env["HOME"] = env["TMPDIR"] = str(folder / "home")
-        sandbox.Limits(uid=uid, isolate=protections.no_network, exposed=[str(folder)],
+        # The kernels' user id is claimed when the job runs (run_job).
+        sandbox.Limits(isolate=protections.no_network, exposed=[str(folder)],
                        hidden=[str(SOLUTIONS), str(REPO / ".git"), str(REPO / "tests")],
                        env={key: env[key] for key in ("PYTHONPATH", "OPENBLAS_NUM_THREADS",
                                                       "OMP_NUM_THREADS", "MPLBACKEND", "HOME",
@@ -119,10 +135,11 @@ class Batch:
         (folder / "job.json").write_text(json.dumps({
             "student": student, "notebooks": sorted(submission.notebooks),
             "cell_timeout": cell_timeout, "secret": str(secret),
+            "separate_user": protections.separate_user,
         }))
         return folder
 
-    def merge(self, student, result, problems):
+    def merge(self, student, result, problems, timestamp=None):
         """Write one job's scores into the batch's gradebook and collect its files.
 
         A job stopped before its trusted re-evaluation has no verified scores:
@@ -143,7 +160,7 @@ class Batch:
                     gradebook.remove_submission(name, student)
                 except MissingEntry:
                     pass
-                gradebook.add_submission(name, student)
+                gradebook.add_submission(name, student, timestamp=timestamp)
                 submitted = gradebook.find_submission_notebook(name, name, student)
                 for grade in submitted.grades:
                     auto, top, manual = entry["cells"].get(grade.name, [0.0, None, False])
@@ -165,6 +182,37 @@ class Batch:
             if source.exists():
                 _copy_tree(source, self.root / step / student)
 
+    def apply_late_policy(self):
+        """Set every notebook's late penalty with nbgrader's ``AssignLatePenalties``.
+
+        Run over the whole class at the end of each run, so penalties always follow
+        the batch's current deadline and policy, resumed students included.
+        """
+        with Gradebook(self.db_url) as gradebook:
+            targets = [(name, s.student.id) for name in NOTEBOOKS
+                       for s in gradebook.assignment_submissions(name)
+                       if s.total_seconds_late > 0 or s.late_submission_penalty]
+        config = course_config(self.root)
+        config.LateSubmissionPlugin.penalty_method = self.settings.late
+        for assignment, student in targets:
+            penalties = AssignLatePenalties(config=config)
+            resources = {"nbgrader": {"notebook": assignment, "assignment": assignment,
+                                      "student": student, "db_url": self.db_url}}
+            penalties.preprocess(nbformat.v4.new_notebook(), resources)
+
+    def lateness(self, student):
+        """``(seconds late, points taken off)`` over the student's notebooks."""
+        with Gradebook(self.db_url) as gradebook:
+            late = penalty = 0.0
+            for name in NOTEBOOKS:
+                try:
+                    submission = gradebook.find_submission(name, student)
+                except MissingEntry:
+                    continue
+                late = max(late, submission.total_seconds_late)
+                penalty += submission.late_submission_penalty or 0.0
+        return late, penalty
+
     def scores(self, student):
         """``{notebook: (score, max_score)}`` from the gradebook, 0 where not graded."""
         table = {}
@@ -172,7 +220,9 @@ class Batch:
             for name in NOTEBOOKS:
                 top = gradebook.find_assignment(name).max_score
                 try:
-                    table[name] = (gradebook.find_submission(name, student).score, top)
+                    submission = gradebook.find_submission(name, student)
+                    score = submission.score - (submission.late_submission_penalty or 0.0)
+                    table[name] = (max(0.0, score), top)
                 except MissingEntry:
                     table[name] = (0.0, top)
         return table
@@ -185,37 +235,130 @@ class Batch:
             _copy_tree(self.root / "feedback", self.out / "feedback")
 
 
-def run_job(folder, timeout=JOB_TIMEOUT):
-    """Run one job in its own process (group); kill it all if it overruns.
+#: Worker processes running now, so that an interrupted batch can stop them all.
+_RUNNING = set()
+_RUNNING_LOCK = threading.Lock()
 
-    Returns the job's result (possibly partial) and the problems it had.
+
+class Worker:
+    """A job process that grades one student after another (``python -m grader.job``).
+
+    Starting Python and importing nbgrader costs about as much as grading a small
+    notebook; a worker pays it once for many students. The worker is the grader's
+    own code (student code runs only in the sandboxed kernels and evaluations it
+    starts), so it may serve many students. A job that overruns its time is
+    stopped by killing the whole worker and all it started; the next job gets a
+    new worker.
     """
-    private = json.loads((folder / "job.json").read_text())["secret"]
-    env = {**os.environ, "JUPYTER_PATH": str(folder), "HOME": private,
-           "JUPYTER_RUNTIME_DIR": str(folder / "runtime"), "PYTHONPATH": str(REPO)}
-    problems = []
-    process = subprocess.Popen([sys.executable, "-m", "grader.job", str(folder)], cwd=REPO,
-                               env=env, start_new_session=True, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, preexec_fn=_limit_job_memory)
-    try:
-        _, stderr = process.communicate(timeout=timeout)
-        if process.returncode:
-            problems.append(f"the grading job failed: {_last_line(stderr)}")
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.communicate()
-        problems.append(f"the grading job took over {timeout} s and was stopped; what was "
-                        "not graded by then scores 0 (look for an endless loop)")
-    finally:
-        sandbox.kill_user(sandbox.Limits.read(folder / "limits.json").uid)
+
+    def __init__(self, log):
+        self.log, self.process, self.buffer = Path(log), None, b""
+
+    def run(self, folder, timeout):
+        """Grade the job in ``folder``; returns the problems the job itself had."""
+        if self.process is None:
+            self._start()
+        self.process.stdin.write(f"{folder}\n".encode())
+        self.process.stdin.flush()
+        reply = self._reply(timeout)
+        if reply is None:
+            self.stop()
+            return [f"the grading job took over {timeout:g} s and was stopped; what was "
+                    "not graded by then scores 0 (look for an endless loop)"]
+        if reply == "":
+            self.stop()
+            return [f"the grading job failed: {_last_line(self.log.read_bytes())}"]
+        return [] if reply == "ok" else [f"the grading job failed: {reply}"]
+
+    def _start(self):
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "grader.job"], cwd=REPO,
+                env={**os.environ, "PYTHONPATH": str(REPO)}, start_new_session=True,
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
+                preexec_fn=_limit_job_memory)
+        self.buffer = b""
+        with _RUNNING_LOCK:
+            _RUNNING.add(self.process)
+
+    def _reply(self, timeout):
+        """The worker's next line; "" if it died, None if it did not answer in time."""
+        deadline = time.monotonic() + timeout
+        with selectors.DefaultSelector() as selector:
+            selector.register(self.process.stdout, selectors.EVENT_READ)
+            while b"\n" not in self.buffer:
+                left = deadline - time.monotonic()
+                if left <= 0 or not selector.select(left):
+                    return None
+                chunk = os.read(self.process.stdout.fileno(), 4096)
+                if not chunk:
+                    return ""
+                self.buffer += chunk
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        return line.decode(errors="replace").strip() or "no message"
+
+    def stop(self):
+        """Stop the worker and everything it started."""
+        if self.process is None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait()
+        for pipe in (self.process.stdin, self.process.stdout):
+            pipe.close()
+        with _RUNNING_LOCK:
+            _RUNNING.discard(self.process)
+        self.process = None
+
+
+def run_job(folder, worker, timeout=JOB_TIMEOUT):
+    """Run one job on ``worker``; returns the job's result (possibly partial) and its problems.
+
+    Where students run as users of their own, the job claims a user id for its
+    kernels for as long as it runs, and everything left running under that id is
+    killed when it ends.
+    """
+    job = json.loads((folder / "job.json").read_text())
+    if job["separate_user"]:
+        with sandbox.claim_uid() as uid:
+            # The student's own files, closed to every other student's user.
+            course = folder / "course"
+            for path in [course, *course.rglob("*"), folder / "home", folder / "runtime"]:
+                os.chown(path, uid, uid)
+            limits = sandbox.Limits.read(folder / "limits.json")
+            limits.uid = uid
+            limits.write(folder / "limits.json")
+            problems = worker.run(folder, timeout)
+    else:
+        problems = worker.run(folder, timeout)
     path = folder / "result.json"
     result = json.loads(path.read_text()) if path.exists() else {"notebooks": {}}
     return result, problems
 
 
+@dataclass
+class Outcome:
+    """What a run of :func:`grade_folder` did."""
+
+    #: Student id (or, for a file graded as nobody's, its name) -> problems found,
+    #: for the whole class graded into ``OUT``, earlier runs included.
+    problems: dict = field(default_factory=dict)
+    #: Students graded in this run.
+    graded: list = field(default_factory=list)
+    #: Students skipped because they were graded before from the same file.
+    resumed: list = field(default_factory=list)
+    #: File name or student id -> why it was not graded.
+    refused: dict = field(default_factory=dict)
+    #: Roster students who handed in nothing.
+    missing: list = field(default_factory=list)
+
+
 def grade_folder(submissions, out, workers=None, allow_unsafe=False, only=None,
-                 job_timeout=JOB_TIMEOUT, cell_timeout=CELL_TIMEOUT, progress=True):
-    """Grade every zip in ``submissions`` into ``out``.
+                 job_timeout=JOB_TIMEOUT, cell_timeout=CELL_TIMEOUT, progress=True,
+                 pattern=None, roster=None, deadline=None, late=None):
+    """Grade every student's newest zip in ``submissions`` into ``out``.
 
     Parameters
     ----------
@@ -225,16 +368,30 @@ def grade_folder(submissions, out, workers=None, allow_unsafe=False, only=None,
         Grade even where students' kernels cannot be isolated (no separate user
         or no network namespace), e.g. as a normal user on a laptop.
     only : collection of str, optional
-        Regrade only these students; everyone else's grades are kept.
+        Regrade only these students (even if graded before); everyone else's
+        grades are kept.
     job_timeout, cell_timeout : float
         Seconds one student's whole job, and one cell, may run.
+    pattern, roster, deadline, late : str, optional
+        File-name pattern (:mod:`grader.intake`), roster CSV, deadline and late
+        policy (``'none'`` or ``'zero'``); when not given, those of the last run
+        on ``out`` (:class:`grader.records.Settings`).
 
     Returns
     -------
-    dict of str to list of str
-        Problems found, per student (an empty list when all went well).
+    Outcome
+
+    Raises
+    ------
+    ValueError
+        When the batch cannot run (bad settings, no submissions, no isolation).
+    KeyboardInterrupt
+        After an interruption, once the jobs are stopped and what was finished
+        is exported; running the same command again goes on from there.
     """
-    zips = find_submissions(submissions)
+    settings = Settings.load(out, pattern=pattern, roster=roster, deadline=deadline, late=late)
+    class_list = read_roster(settings.roster) if settings.roster else None
+    intake = take_in(submissions, settings.pattern, class_list)
     protections = sandbox.detect()
     print(f"Sandbox: {protections.describe()}")
     if not protections.isolated and not allow_unsafe:
@@ -242,52 +399,123 @@ def grade_folder(submissions, out, workers=None, allow_unsafe=False, only=None,
                          "Linux with `unshare` and `setpriv`), so it could read or change other "
                          "students' grades; to grade anyway, trusting the submissions, set "
                          "ALLOW_UNSAFE=1")
-    batch = Batch(out)
-    report_rows, jobs = {}, {}
-    for number, path in enumerate(zips):
+    print(f"Settings: {settings.describe()}")
+    batch = Batch(out, settings, class_list)
+    outcome = Outcome(refused=intake.refused, missing=intake.missing)
+    version, jobs = grader_version(), {}
+    for student, handin in sorted(intake.handins.items()):
+        if only and student not in only:
+            continue
+        digest = file_digest(handin.path)
+        record = batch.records.read(student)
+        if not only and record and (record["sha256"], record["grader"]) == (digest, version):
+            outcome.resumed.append(student)
+            continue
+        submission = read_submission(handin.path, student)
+        if handin.earlier:
+            submission.problems.append(f"graded {handin.path.name}, the newest; not graded: "
+                                       + ", ".join(handin.earlier))
+        record = {"file": handin.path.name, "sha256": digest, "grader": version,
+                  "timestamp": str(handin.timestamp) if handin.timestamp else None,
+                  "problems": submission.problems}
+        jobs[student] = (batch.prepare_job(submission, protections, cell_timeout),
+                         handin, record)
+    if outcome.resumed:
+        print(f"Resuming: {len(outcome.resumed)} students already graded from the same files "
+              "are kept (ONLY=<ids> regrades chosen students).")
+    try:
+        _run_jobs(batch, jobs, workers, job_timeout, progress, outcome)
+    except KeyboardInterrupt:
+        print(f"\nInterrupted: {len(outcome.graded)} of {len(jobs)} students graded in this "
+              "run. Run the same command again to grade the rest.")
+        raise
+    finally:
+        _finish(batch, outcome)
+    return outcome
+
+
+def _run_jobs(batch, jobs, workers, job_timeout, progress, outcome):
+    """Run the jobs on a pool of workers, merging each result as it comes (only here)."""
+    count = max(1, min(workers or os.cpu_count(), len(jobs)))
+    idle = queue.Queue()
+    for number in range(count):
+        idle.put(Worker(batch.private / f"worker{number}.log"))
+
+    def on_a_worker(folder):
+        worker = idle.get()
         try:
-            submission = read_submission(path)
-        except ValueError as error:
-            report_rows[path.name] = [str(error)]
-            continue
-        if only and submission.student_id not in only:
-            continue
-        report_rows[submission.student_id] = list(submission.problems)
-        jobs[submission.student_id] = batch.prepare_job(submission, number, protections,
-                                                        cell_timeout)
-    mistakes = {}
-    with ThreadPoolExecutor(max_workers=workers or os.cpu_count()) as pool:
-        futures = {pool.submit(run_job, folder, job_timeout): student
-                   for student, folder in jobs.items()}
+            return run_job(folder, worker, job_timeout)
+        finally:
+            idle.put(worker)
+
+    pool = ThreadPoolExecutor(max_workers=count)
+    try:
+        futures = {pool.submit(on_a_worker, folder): student
+                   for student, (folder, _, _) in jobs.items()}
         for future in tqdm(as_completed(futures), total=len(futures), desc="grading",
                            unit="student", disable=not progress):
             student = futures[future]
+            _, handin, record = jobs[student]
             result, problems = future.result()
-            report_rows[student] += problems
-            batch.merge(student, result, report_rows[student])
-            mistakes[student] = {name: entry.get("mistakes", [])
-                                 for name, entry in result.get("notebooks", {}).items()}
+            record["problems"] += problems
+            batch.merge(student, result, record["problems"], handin.timestamp)
+            record["mistakes"] = {name: entry.get("mistakes", [])
+                                  for name, entry in result.get("notebooks", {}).items()}
+            batch.records.write(student, record)  # after the grades are committed
+            outcome.graded.append(student)
+    except BaseException:
+        with _RUNNING_LOCK:
+            for process in _RUNNING:
+                os.killpg(process.pid, signal.SIGKILL)
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    finally:
+        pool.shutdown()
+        while not idle.empty():
+            idle.get().stop()
+
+
+def _finish(batch, outcome):
+    """Late penalties, CSV, report and summary for the whole class in ``OUT``."""
+    batch.apply_late_policy()
     batch.export()
-    report.write(batch, report_rows, mistakes)
-    _print_summary(batch, report_rows)
-    return report_rows
+    records = batch.records.all()
+    outcome.problems = {student: record["problems"] for student, record in records.items()}
+    outcome.problems.update({name: [why] for name, why in outcome.refused.items()})
+    mistakes = {student: record.get("mistakes", {}) for student, record in records.items()}
+    report.write(batch, outcome, mistakes)
+    _print_summary(batch, outcome, records)
 
 
-def _print_summary(batch, rows):
-    print(f"\nGraded {len(rows)} submissions into {batch.out}:")
-    for student, problems in sorted(rows.items()):
-        if student.endswith(".zip"):
-            print(f"  {student}: NOT GRADED")
-        else:
-            text = ", ".join(f"{n} {got:g}/{top:g}" for n, (got, top) in
-                             batch.scores(student).items())
-            print(f"  {student}: {text}")
-        for problem in problems:
+def _print_summary(batch, outcome, records):
+    print(f"\n{len(records)} students graded into {batch.out} ({len(outcome.graded)} in this run, "
+          f"{len(outcome.resumed)} kept from before):")
+    for student, record in records.items():
+        text = ", ".join(f"{n} {got:g}/{top:g}" for n, (got, top) in
+                         batch.scores(student).items())
+        print(f"  {student}: {text}")
+        late, penalty = batch.lateness(student)
+        if late:
+            print(f"      - late by {_duration(late)} (policy {batch.settings.late!r}: "
+                  f"{penalty:g} points taken off)")
+        for problem in record["problems"]:
             print(f"      - {problem}")
-    failed = sum(1 for problems in rows.values() if problems)
-    print(f"{len(rows) - failed} without problems, {failed} with problems (listed above and "
-          f"in {batch.out / 'report.html'}).")
+    if outcome.refused:
+        print(f"NOT GRADED ({len(outcome.refused)}):")
+        for name, why in outcome.refused.items():
+            print(f"  {name}: {why}")
+    if outcome.missing:
+        print(f"No submission from {len(outcome.missing)} roster students (0 in grades.csv): "
+              + ", ".join(outcome.missing))
+    troubled = sum(1 for record in records.values() if record["problems"])
+    print(f"{len(records) - troubled} without problems, {troubled} with problems (listed above "
+          f"and in {batch.out / 'report.html'}).")
     print(f"Grades: {batch.out / 'grades.csv'}\nFeedback: {batch.out / 'feedback'}/")
+
+
+def _duration(seconds):
+    hours, rest = divmod(int(seconds), 3600)
+    return f"{hours} h {rest // 60} min" if hours else f"{rest // 60} min {rest % 60} s"
 
 
 def _limit_job_memory():
@@ -309,21 +537,35 @@ def _last_line(stderr):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("submissions", help="folder of <student_id>.zip files")
+    parser.add_argument("submissions", help="folder of the students' zips")
     parser.add_argument("--out", default="grader/out", help="output folder (default: %(default)s)")
     parser.add_argument("--workers", type=int, help="jobs at once (default: number of cores)")
     parser.add_argument("--only", help="comma-separated student ids to regrade")
+    parser.add_argument("--pattern", help="regular expression for file names, with a "
+                        "(?P<student_id>...) and optionally a (?P<timestamp>...) group")
+    parser.add_argument("--roster", help="CSV of the class: id[,first_name,last_name,email]")
+    parser.add_argument("--deadline", help="due date and time of every notebook (UTC)")
+    parser.add_argument("--late", help="late policy: none (record only) or zero")
     parser.add_argument("--allow-unsafe", action="store_true",
                         help="grade even if students' code cannot be isolated")
     args = parser.parse_args(argv)
     # nbgrader's own SQLAlchemy session use warns on every submission; harmless.
     warnings.filterwarnings("ignore", category=SAWarning)
+    signal.signal(signal.SIGTERM, _interrupt)  # stopped by a scheduler: as Ctrl-C
     try:
         grade_folder(args.submissions, args.out, args.workers,
                      args.allow_unsafe or os.environ.get("ALLOW_UNSAFE") == "1",
-                     set(args.only.split(",")) if args.only else None)
+                     set(args.only.split(",")) if args.only else None,
+                     pattern=args.pattern, roster=args.roster, deadline=args.deadline,
+                     late=args.late)
     except ValueError as error:
         sys.exit(f"make grade: {error}")
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

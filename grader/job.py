@@ -1,7 +1,9 @@
-"""One student's grading job: ``python -m grader.job <job folder>``.
+"""Students' grading jobs, one after another: ``python -m grader.job`` reads job
+folders on standard input, one per line (``echo <folder> | python -m grader.job``
+grades one by hand).
 
-The parent (:mod:`grader.grade`) prepares the job folder and runs one such
-process per student, several at a time. The job owns a private nbgrader course
+The parent (:mod:`grader.grade`) prepares the job folders and runs a few such
+worker processes, one job per worker at a time. A job owns a private nbgrader course
 (a copy of the batch's gradebook, the source notebooks, the student's submitted
 notebooks), autogrades each notebook with nbgrader, its kernels started in the
 sandbox of :mod:`grader.sandbox`, writes the feedback with hidden tests removed,
@@ -191,9 +193,34 @@ def write_result(folder, result):
     os.replace(partial, folder / "result.json")
 
 
+def serve():
+    """Grade the job folders named on standard input, one per line, answering each
+    with one line on standard output: ``ok``, or ``failed <reason>``.
+
+    Everything else written to standard output (by nbgrader or the processes it
+    starts) goes to standard error, so it cannot be taken for an answer.
+    """
+    answers = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1)
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    for line in sys.stdin:
+        folder = Path(line.strip())
+        job = json.loads((folder / "job.json").read_text())
+        # What the job's nbgrader needs to find: the sandbox's kernel spec, the
+        # kernel's runtime folder, and a HOME the student's kernels cannot read.
+        os.environ.update(JUPYTER_PATH=str(folder), JUPYTER_RUNTIME_DIR=str(folder / "runtime"),
+                          HOME=job["secret"])
+        try:
+            run(folder)
+        except Exception as error:  # reported for this student; the worker goes on
+            first = str(error).splitlines()[0] if str(error) else ""
+            answers.write(f"failed {type(error).__name__}: {first}\n")
+        else:
+            answers.write("ok\n")
+
+
 def main():
     warnings.filterwarnings("ignore", category=SAWarning)
-    run(sys.argv[1])
+    serve()
 
 
 if __name__ == "__main__":

@@ -2,8 +2,9 @@
 
 It shows the score distribution of each notebook, the pass rate of every graded
 cell, the mistakes the checks named most often across the class, and the
-students who need the instructor: written answers to grade by hand, and
-submissions with problems (broken files, jobs stopped, missing parts).
+students who need the instructor: written answers to grade by hand, late
+hand-ins, submissions with problems (broken files, jobs stopped, missing parts),
+files that could not be graded and roster students who handed in nothing.
 """
 
 import base64
@@ -69,9 +70,10 @@ def _bars(labels, values, xlabel):
     return fig
 
 
-def write(batch, problems, mistakes):
-    """Write ``report.html`` for the students in ``problems`` (student -> problems found)."""
-    students = sorted(s for s in problems if not s.endswith(".zip"))
+def write(batch, outcome, mistakes):
+    """Write ``report.html`` for the class graded into ``batch`` (:class:`grade.Outcome`)."""
+    problems = {s: found for s, found in outcome.problems.items() if s not in outcome.refused}
+    students = sorted(problems)
     scores, cells, manual = collect(batch, students)
     named = Counter(m for per_student in mistakes.values() for found in per_student.values()
                     for m in set(found))
@@ -88,14 +90,26 @@ def write(batch, problems, mistakes):
                                         "students")))
     else:
         parts.append("<p>None.</p>")
-    rows = [(student, manual.get(student, 0), problems.get(student, []))
-            for student in sorted(problems) if manual.get(student) or problems.get(student)]
+    late = {student: batch.lateness(student) for student in students}
+    rows = [(student, manual.get(student, 0), late[student], problems[student])
+            for student in students
+            if manual.get(student) or problems[student] or late[student][0]]
     parts.append("<h2>Students needing review</h2><table border=1 cellpadding=4>"
-                 "<tr><th>student</th><th>answers to grade by hand</th><th>problems</th></tr>")
-    for student, count, found in rows:
+                 "<tr><th>student</th><th>answers to grade by hand</th><th>late</th>"
+                 "<th>problems</th></tr>")
+    for student, count, (seconds, penalty), found in rows:
         listed = "<br>".join(html.escape(p) for p in found) or "–"
-        parts.append(f"<tr><td>{html.escape(student)}</td><td>{count}</td>"
+        lateness = f"{seconds / 3600:.1f} h, −{penalty:g} points" if seconds else "–"
+        parts.append(f"<tr><td>{html.escape(student)}</td><td>{count}</td><td>{lateness}</td>"
                      f"<td>{listed}</td></tr>")
     parts.append("</table>")
+    if outcome.refused:
+        parts.append("<h2>Files not graded</h2><ul>")
+        parts += [f"<li><b>{html.escape(name)}</b>: {html.escape(why)}</li>"
+                  for name, why in outcome.refused.items()]
+        parts.append("</ul>")
+    if outcome.missing:
+        parts.append("<h2>Roster students with no submission</h2><p>"
+                     + ", ".join(html.escape(s) for s in outcome.missing) + "</p>")
     page = "<!doctype html><meta charset=utf-8><title>Descent Lab report</title>" + "\n".join(parts)
     (batch.out / "report.html").write_text(page, encoding="utf-8")

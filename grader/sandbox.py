@@ -21,20 +21,25 @@ protections this machine allows; the grader reports them and refuses to grade
 without isolation unless told to.
 """
 
+import fcntl
 import json
 import os
 import resource
 import shutil
 import signal
+import stat
 import subprocess
 import sys
+import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import SOLUTIONS
 
-#: A user id with no account, used to find out whether kernels can run as another user.
-FIRST_PROBE_UID = 60999
+#: User ids with no account given to students' kernels, one per running job.
+FIRST_UID, UID_COUNT = 61000, 4000
+#: Locks that say which of those ids a running job (of any batch on this machine) holds.
+UID_LOCKS = Path(tempfile.gettempdir()) / "descentlab-grader-uids"
 
 
 @dataclass
@@ -92,9 +97,45 @@ def detect():
             return False
 
     tools = os.geteuid() == 0 and shutil.which("setpriv") and shutil.which("unshare")
-    isolated = bool(tools and works(Limits(uid=FIRST_PROBE_UID, isolate=True)))
+    isolated = False
+    if tools:
+        with claim_uid() as uid:
+            isolated = works(Limits(uid=uid, isolate=True))
     network = isolated or bool(tools and works(Limits(isolate=True)))
     return Protections(limits=True, separate_user=isolated, no_network=network)
+
+
+class claim_uid:
+    """Hold a user id that no other grading job on this machine holds (a context manager).
+
+    Batches may run side by side (two courses, a test beside a real run); each
+    job's kernels get an id of their own, so that killing what a student left
+    running (:func:`kill_user`) and the per-user process limit reach that job
+    alone. The claim is an exclusive ``flock`` on a file in a root-only folder:
+    it ends when released or when the process holding it dies.
+    """
+
+    def __enter__(self):
+        UID_LOCKS.mkdir(mode=0o700, exist_ok=True)
+        info = UID_LOCKS.stat()
+        if info.st_uid != os.geteuid() or stat.S_IMODE(info.st_mode) != 0o700:
+            raise RuntimeError(f"{UID_LOCKS} must belong to the grader's user with mode 700; "
+                               "remove it and grade again")
+        for uid in range(FIRST_UID, FIRST_UID + UID_COUNT):
+            handle = open(UID_LOCKS / f"{uid}.lock", "w")  # held until __exit__
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.close()
+                continue
+            self.handle, self.uid = handle, uid
+            kill_user(uid)  # anything left by a grader that died holding this id
+            return uid
+        raise RuntimeError(f"all {UID_COUNT} user ids for grading are in use")
+
+    def __exit__(self, *exc):
+        kill_user(self.uid)
+        self.handle.close()
 
 
 def kill_user(uid):

@@ -80,7 +80,7 @@ def graded(tmp_path_factory):
     (submissions / "corrupt.zip").write_bytes(b"not a zip at all")
     out = tmp_path_factory.mktemp("out")
     report = grade_folder(submissions, out, allow_unsafe=not sandbox.detect().isolated,
-                          progress=False)
+                          progress=False).problems
     with open(out / "grades.csv", newline="") as handle:
         rows = {(row["student_id"], row["assignment"]): row for row in csv.DictReader(handle)}
     return out, report, rows

@@ -21,7 +21,8 @@ from nbgrader.api import Gradebook, MissingEntry
 from descentlab.course import EXERCISES
 from grader import REPO, sandbox
 from grader.fixtures import student_notebook, write_submission
-from grader.grade import FIRST_UID, grade_folder
+from grader.grade import grade_folder
+from grader.sandbox import FIRST_UID, UID_COUNT
 
 SOLVED = {m: (REPO / "solutions" / "descentlab" / f"{m}.py").read_text("utf-8") for m in EXERCISES}
 ISOLATED = sandbox.detect().isolated
@@ -206,7 +207,7 @@ def graded(tmp_path_factory):
     listener.start()
     out = tmp_path_factory.mktemp("out")
     report = grade_folder(folder, out, allow_unsafe=not ISOLATED, cell_timeout=5,
-                          job_timeout=120, progress=False)
+                          job_timeout=120, progress=False).problems
     scores = {}
     with Gradebook(f"sqlite:///{out / 'nbgrader' / 'gradebook.db'}") as gradebook:
         for student in [*cases, "corrupt"]:
@@ -258,7 +259,7 @@ def test_no_connection_left_the_sandbox_and_no_process_was_left_behind(graded):
     table = subprocess.run(["ps", "-eo", "uid=,stat="], capture_output=True, text=True).stdout
     alive = [int(uid) for uid, state in (line.split() for line in table.splitlines())
              if not state.startswith("Z")]  # zombies are dead, only not yet reaped
-    assert [uid for uid in alive if FIRST_UID <= uid < FIRST_UID + 1000] == []
+    assert [uid for uid in alive if FIRST_UID <= uid < FIRST_UID + UID_COUNT] == []
 
 
 @pytest.mark.skipif(not ISOLATED, reason="needs the sandbox's isolation")

@@ -1,0 +1,166 @@
+"""Whose is each file in SUBMISSIONS, and which one counts.
+
+File names are read with nbgrader's own ``zip_collect`` file-name collector
+(:class:`nbgrader.plugins.FileNameCollectorPlugin`): a regular expression with a
+``student_id`` group and, optionally, a ``timestamp`` group (any form nbgrader's
+``parse_utc`` reads). The default fits ``make submit``'s ``<student_id>.zip``;
+an LMS download needs its own, e.g. for
+``ps_ada_lovelace_attempt_2026-12-01-09-30-00.zip``::
+
+    PATTERN='ps_(?P<student_id>.+)_attempt_(?P<timestamp>[0-9-]+)\\.zip$'
+
+A student with several files is graded on the newest; when the names do not say
+which is newest (no time, or the same time) that student is not graded and the
+reason says which files to remove. With a roster (nbgrader's student CSV: ``id``,
+and optionally ``first_name``, ``last_name``, ``email``), files of ids not on it
+are not graded and roster students without a file are listed.
+"""
+
+import csv
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dateutil.parser import ParserError
+from nbgrader.plugins import FileNameCollectorPlugin
+from nbgrader.utils import parse_utc
+
+from descentlab.submit import STUDENT_ID
+
+#: ``make submit``'s file names: ``<student_id>.zip``.
+DEFAULT_PATTERN = rf"(?P<student_id>{STUDENT_ID.pattern})\.zip$"
+#: Roster columns that nbgrader's gradebook keeps for a student.
+ROSTER_FIELDS = ("first_name", "last_name", "email")
+
+
+@dataclass
+class HandIn:
+    """The file that counts for one student."""
+
+    student_id: str
+    path: Path
+    #: When it was handed in (UTC), if the file name says.
+    timestamp: object = None
+    #: Older files of the same student, not graded.
+    earlier: list = field(default_factory=list)
+
+
+@dataclass
+class Intake:
+    """What a folder of submissions holds, sorted out before any grading."""
+
+    handins: dict = field(default_factory=dict)
+    #: File name (or student id, for an unclear re-submission) -> why it is not graded.
+    refused: dict = field(default_factory=dict)
+    #: Student id -> ``{first_name, last_name, email}`` from the roster, if one was given.
+    roster: dict = None
+    #: Roster students with no file.
+    missing: list = field(default_factory=list)
+
+
+def collector(pattern):
+    """nbgrader's file-name collector for ``pattern``; ValueError if it cannot work."""
+    try:
+        groups = re.compile(pattern).groupindex
+    except re.error as error:
+        raise ValueError(f"PATTERN={pattern!r} is not a regular expression ({error})") from None
+    if "student_id" not in groups:
+        raise ValueError(f"PATTERN={pattern!r} has no (?P<student_id>...) group, so it cannot "
+                         "say whose a file is")
+    return FileNameCollectorPlugin(named_regexp=pattern, valid_ext=[".zip"])
+
+
+def read_roster(path):
+    """``{student_id: {first_name, last_name, email}}`` from a roster CSV; ValueError if bad."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"ROSTER={path} is not a file: give a CSV with an `id` column "
+                         "(and optionally first_name, last_name, email)")
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    if not rows or "id" not in rows[0]:
+        raise ValueError(f"ROSTER={path} has no `id` column (its first line must name the "
+                         "columns: id,first_name,last_name,email)")
+    roster = {}
+    for line, row in enumerate(rows, start=2):
+        student = (row["id"] or "").strip()
+        if not STUDENT_ID.fullmatch(student):
+            raise ValueError(f"ROSTER={path}, line {line}: {student!r} is not a usable "
+                             "student id (letters, digits, '.', '_', '-')")
+        if student in roster:
+            raise ValueError(f"ROSTER={path}, line {line}: {student} is listed twice")
+        roster[student] = {key: (row.get(key) or "").strip() or None for key in ROSTER_FIELDS}
+    return roster
+
+
+def take_in(folder, pattern=DEFAULT_PATTERN, roster=None):
+    """Sort out the files of ``folder``: :class:`Intake`. ValueError if there is nothing to do."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ValueError(f"SUBMISSIONS={folder} is not a folder: give the folder that holds "
+                         "the students' zips")
+    names = collector(pattern)
+    intake = Intake(roster=roster)
+    found = {}
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or path.is_dir():
+            continue
+        if path.suffix.lower() != ".zip":
+            intake.refused[path.name] = "not a .zip; ignored"
+            continue
+        info = names.collect(path.name)
+        if not info or not info.get("student_id"):
+            intake.refused[path.name] = (
+                f"the file name does not match PATTERN={pattern!r}, so whose it is is unknown: "
+                "rename it or set PATTERN= to the naming of your download (README)")
+            continue
+        student = info["student_id"]
+        if not STUDENT_ID.fullmatch(student):
+            intake.refused[path.name] = (
+                f"{student!r} is not a usable student id (letters, digits, '.', '_', '-'); "
+                "rename the file")
+            continue
+        if roster is not None and student not in roster:
+            intake.refused[path.name] = (
+                f"student id {student!r} is not in the roster: rename the file to the "
+                f"student's id (or add the student to the roster), then grade with ONLY={student}")
+            continue
+        try:
+            when = parse_utc(info["timestamp"]) if info.get("timestamp") else None
+        except (ParserError, ValueError, OverflowError):
+            intake.refused[path.name] = (
+                f"the time {info['timestamp']!r} in the file name cannot be read; rename the "
+                "file with a date and time such as 2026-12-01-09-30-00")
+            continue
+        found.setdefault(student, []).append((path, when))
+    for student, files in found.items():
+        chosen = _newest(student, files, intake.refused)
+        if chosen is not None:
+            intake.handins[student] = chosen
+    if roster is not None:
+        handed = set(found)
+        intake.missing = sorted(s for s in roster if s not in handed)
+    if not intake.handins and not intake.refused:
+        raise ValueError(f"no .zip files in {folder}: each student hands in the "
+                         "<student_id>.zip written by `make submit`")
+    return intake
+
+
+def _newest(student, files, refused):
+    """The newest of one student's files, or None (reason in ``refused``) when unclear."""
+    if len(files) == 1:
+        return HandIn(student, *files[0])
+    listed = ", ".join(path.name for path, _ in files)
+    times = [when for _, when in files]
+    if None in times:
+        why = "not every file name carries the time it was handed in"
+    elif times.count(max(times)) > 1:
+        why = f"two of them have the same, newest time ({max(times):%Y-%m-%d %H:%M:%S})"
+    else:
+        ordered = sorted(files, key=lambda item: item[1])
+        path, when = ordered[-1]
+        return HandIn(student, path, when, [p.name for p, _ in ordered[:-1]])
+    refused[student] = (f"{len(files)} files ({listed}) and {why}, so which one counts is "
+                        f"unclear: remove the ones that should not count, then grade with "
+                        f"ONLY={student}")
+    return None

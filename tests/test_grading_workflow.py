@@ -1,0 +1,233 @@
+"""Grading a real class's downloads: LMS file names, re-submissions, a roster, a
+deadline with a late policy, and a batch that is interrupted and resumed.
+
+Each student hands in notebook 01 only (6 autograded points when right), so the
+batches are small; what is tested is which file counts and what is recorded.
+"""
+
+import csv
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from grader import REPO, sandbox
+from grader.assemble import solved_modules
+from grader.fixtures import write_submission
+from grader.grade import grade_folder
+from grader.intake import DEFAULT_PATTERN, read_roster, take_in
+from grader.records import Settings
+
+SOLVED = solved_modules()
+MSE_AS_SUM = {**SOLVED, "losses": SOLVED["losses"].replace(
+    "np.mean((y_pred - y_true) ** 2)", "np.sum((y_pred - y_true) ** 2)")}
+assert MSE_AS_SUM != SOLVED
+PATTERN = r"hw_(?P<student_id>.+?)_attempt_(?P<timestamp>[0-9-]+)\.zip$"
+UNSAFE = not sandbox.detect().isolated
+
+
+def hand_in(folder, name, modules=SOLVED):
+    return write_submission(folder / name, modules, notebooks=["01_loss"])
+
+
+def grades(out):
+    with open(out / "grades.csv", newline="") as handle:
+        return {row["student_id"]: row for row in csv.DictReader(handle)
+                if row["assignment"] == "01_loss"}
+
+
+# ---------------------------------------------------------------- sorting out files
+
+
+def test_default_pattern_is_make_submits_file_name(tmp_path):
+    hand_in(tmp_path, "ada_lovelace.zip")
+    intake = take_in(tmp_path)
+    assert list(intake.handins) == ["ada_lovelace"] and intake.refused == {}
+    assert intake.handins["ada_lovelace"].timestamp is None
+    assert DEFAULT_PATTERN.endswith(r"\.zip$")
+
+
+@pytest.mark.parametrize("pattern, message", [
+    ("hw_(.+)\\.zip", "has no (?P<student_id>...) group"),
+    ("hw_(?P<student_id>.+\\.zip", "is not a regular expression"),
+])
+def test_a_pattern_that_cannot_work_stops_the_batch_with_the_reason(tmp_path, pattern, message):
+    hand_in(tmp_path, "ada.zip")
+    with pytest.raises(ValueError, match=re.escape(message)):
+        take_in(tmp_path, pattern)
+
+
+def test_an_empty_folder_or_a_missing_one_is_a_clear_error(tmp_path):
+    with pytest.raises(ValueError, match="no .zip files"):
+        take_in(tmp_path)
+    with pytest.raises(ValueError, match="is not a folder"):
+        take_in(tmp_path / "nowhere")
+
+
+def test_newest_file_wins_and_unclear_resubmissions_are_refused_loudly(tmp_path):
+    hand_in(tmp_path, "hw_ada_attempt_2026-12-01-09-00-00.zip")
+    hand_in(tmp_path, "hw_ada_attempt_2026-12-01-10-00-00.zip")
+    # the same moment written two ways: a tie
+    hand_in(tmp_path, "hw_cy_attempt_2026-12-01-08-00-00.zip")
+    hand_in(tmp_path, "hw_cy_attempt_20261201080000.zip")
+    hand_in(tmp_path, "hw_eve_attempt_2026-13-45-00-00-00.zip")
+    (tmp_path / "index.html").write_text("<p>download page</p>")
+    hand_in(tmp_path, "ada.zip")
+    intake = take_in(tmp_path, PATTERN)
+    ada = intake.handins["ada"]
+    assert ada.path.name == "hw_ada_attempt_2026-12-01-10-00-00.zip"
+    assert ada.earlier == ["hw_ada_attempt_2026-12-01-09-00-00.zip"]
+    assert set(intake.handins) == {"ada"}
+    assert "same, newest time (2026-12-01 08:00:00)" in intake.refused["cy"]
+    assert "ONLY=cy" in intake.refused["cy"]
+    assert "cannot be read" in intake.refused["hw_eve_attempt_2026-13-45-00-00-00.zip"]
+    assert intake.refused["index.html"] == "not a .zip; ignored"
+    assert "does not match PATTERN" in intake.refused["ada.zip"]
+
+
+def test_several_files_without_times_are_a_tie(tmp_path):
+    hand_in(tmp_path, "hw_ada_attempt_2026-12-01-09-00-00.zip")
+    hand_in(tmp_path, "hw_ada_attempt_.zip")
+    intake = take_in(tmp_path, r"hw_(?P<student_id>.+?)_attempt_(?P<timestamp>[0-9-]*)\.zip$")
+    assert intake.handins == {}
+    assert "not every file name carries the time" in intake.refused["ada"]
+
+
+def test_roster_refuses_unknown_ids_and_lists_who_handed_in_nothing(tmp_path):
+    roster = tmp_path / "class.csv"
+    roster.write_text("id,first_name,last_name,email\nada,Ada,Lovelace,ada@example.org\n"
+                      "bob,Bob,,\n")
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    hand_in(subs, "ada.zip")
+    hand_in(subs, "zed.zip")
+    intake = take_in(subs, roster=read_roster(roster))
+    assert set(intake.handins) == {"ada"} and intake.missing == ["bob"]
+    assert "'zed' is not in the roster" in intake.refused["zed.zip"]
+    assert read_roster(roster)["bob"] == {"first_name": "Bob", "last_name": None, "email": None}
+
+
+@pytest.mark.parametrize("text, message", [
+    ("name\nada\n", "has no `id` column"),
+    ("id\nada\nada\n", "line 3: ada is listed twice"),
+    ("id\nada lovelace\n", "line 2: 'ada lovelace' is not a usable student id"),
+])
+def test_a_bad_roster_is_a_clear_error(tmp_path, text, message):
+    (tmp_path / "class.csv").write_text(text)
+    with pytest.raises(ValueError, match=message):
+        read_roster(tmp_path / "class.csv")
+
+
+@pytest.mark.parametrize("given, message", [
+    ({"late": "half"}, "LATE='half': use one of none, zero"),
+    ({"deadline": "next friday-ish"}, "DEADLINE='next friday-ish' is not a date and time"),
+])
+def test_bad_settings_are_clear_errors(tmp_path, given, message):
+    with pytest.raises(ValueError, match=message):
+        Settings.load(tmp_path, **given)
+
+
+def test_settings_are_kept_for_the_next_run_unless_given_anew(tmp_path):
+    Settings.load(tmp_path, pattern=PATTERN, deadline="2026-12-01T23:59:00+01:00",
+                  late="zero").save(tmp_path)
+    again = Settings.load(tmp_path, late="none")
+    assert (again.pattern, again.deadline, again.late) == (PATTERN, "2026-12-01 22:59:00",
+                                                           "none")
+
+
+# ---------------------------------------------------------------- whole batches
+
+
+@pytest.fixture(scope="module")
+def lms_batch(tmp_path_factory):
+    """One LMS download graded twice: first with LATE=zero, then again with LATE=none."""
+    subs = tmp_path_factory.mktemp("lms")
+    hand_in(subs, "hw_ada_attempt_2026-12-01-09-00-00.zip", MSE_AS_SUM)
+    hand_in(subs, "hw_ada_attempt_2026-12-01-10-00-00.zip")
+    hand_in(subs, "hw_bob_attempt_2026-12-02-12-00-00.zip")  # 12 h 1 min late
+    hand_in(subs, "hw_cy_attempt_2026-12-01-08-00-00.zip")
+    hand_in(subs, "hw_cy_attempt_20261201080000.zip")
+    hand_in(subs, "hw_zed_attempt_2026-12-01-08-00-00.zip")
+    roster = subs.parent / "class.csv"
+    roster.write_text("id,first_name,last_name,email\nada,Ada,Lovelace,ada@example.org\n"
+                      "bob,Bob,B,\ncy,Cy,C,\ndee,Dee,D,\n")
+    out = tmp_path_factory.mktemp("out")
+    first = grade_folder(subs, out, allow_unsafe=UNSAFE, progress=False, pattern=PATTERN,
+                         roster=roster, deadline="2026-12-01 23:59", late="zero")
+    first_grades = grades(out)
+    second = grade_folder(subs, out, allow_unsafe=UNSAFE, progress=False, late="none")
+    return first, first_grades, second, grades(out)
+
+
+def test_lms_batch_grades_each_students_newest_file(lms_batch):
+    first, rows, _, _ = lms_batch
+    assert sorted(first.graded) == ["ada", "bob"]
+    assert rows["ada"]["raw_score"] == "6.0"  # the newer, right file; not the mse-as-sum one
+    assert rows["ada"]["timestamp"] == "2026-12-01 10:00:00"
+    assert any("not graded: hw_ada_attempt_2026-12-01-09-00-00.zip" in p
+               for p in first.problems["ada"])
+
+
+def test_lms_batch_reports_ties_unknown_ids_and_missing_students(lms_batch):
+    first, rows, _, _ = lms_batch
+    assert set(first.refused) == {"cy", "hw_zed_attempt_2026-12-01-08-00-00.zip"}
+    assert first.missing == ["dee"]
+    assert "zed" not in rows
+    # roster students without a graded file still have rows, with their names
+    assert rows["dee"]["score"] == rows["cy"]["score"] == "0.0"
+    assert (rows["dee"]["first_name"], rows["ada"]["email"]) == ("Dee", "ada@example.org")
+
+
+def test_late_policy_zero_takes_the_late_notebooks_points(lms_batch):
+    _, rows, _, _ = lms_batch
+    bob = rows["bob"]
+    assert (bob["duedate"], bob["timestamp"]) == ("2026-12-01 23:59:00", "2026-12-02 12:00:00")
+    assert (bob["raw_score"], bob["late_submission_penalty"], bob["score"]) == (
+        "6.0", "6.0", "0.0")
+    assert rows["ada"]["late_submission_penalty"] == "0.0"
+
+
+def test_a_second_run_regrades_nobody_and_applies_the_new_late_policy(lms_batch):
+    _, before, second, after = lms_batch
+    assert second.graded == [] and sorted(second.resumed) == ["ada", "bob"]
+    assert (after["bob"]["late_submission_penalty"], after["bob"]["score"]) == ("0.0", "6.0")
+    assert {s: r["raw_score"] for s, r in after.items()} == {
+        s: r["raw_score"] for s, r in before.items()}
+
+
+def test_an_interrupted_batch_goes_on_where_it_stopped(tmp_path):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    expected = {"s1": "6.0", "s2": "4.0", "s3": "6.0", "s4": "4.0"}
+    for student, score in expected.items():
+        hand_in(subs, f"{student}.zip", SOLVED if score == "6.0" else MSE_AS_SUM)
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "grader.grade", str(subs), "--out", str(out),
+               "--workers", "1", *(["--allow-unsafe"] if UNSAFE else [])]
+    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 300
+    while not list((out / "records").glob("*.json")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    printed, _ = process.communicate(timeout=120)
+    assert process.returncode == 130, printed
+    assert "Interrupted" in printed and "Run the same command again" in printed
+    done = sorted(path.stem for path in (out / "records").glob("*.json"))
+    assert 1 <= len(done) < 4, printed
+    assert subprocess.run(["pgrep", "-f", "grader.job"], capture_output=True).stdout == b""
+
+    resumed = grade_folder(subs, out, allow_unsafe=UNSAFE, progress=False)
+    assert sorted(resumed.resumed) == done
+    assert sorted(resumed.graded) == sorted(set(expected) - set(done))
+    assert {s: r["score"] for s, r in grades(out).items()} == expected
+
+    # a changed file is graded again; ONLY= regrades a student even when unchanged
+    hand_in(subs, "s2.zip")
+    again = grade_folder(subs, out, allow_unsafe=UNSAFE, progress=False)
+    assert again.graded == ["s2"] and grades(out)["s2"]["score"] == "6.0"
+    only = grade_folder(subs, out, allow_unsafe=UNSAFE, progress=False, only={"s4"})
+    assert only.graded == ["s4"] and set(only.problems) == set(expected)
