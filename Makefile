@@ -6,6 +6,9 @@ export PATH := $(BIN):$(PATH)
 # Where `make test` assembles the package with the solved exercise modules.
 SOLVED := .build/solved
 OUT ?= grader/out
+# The course's JupyterLab defaults (grader/jupyter/labconfig): Markdown opens rendered,
+# so the welcome page notebooks/README.md reads as a page.
+LAB_CONFIG := $(CURDIR)/grader/jupyter
 # JupyterLab refuses to run as root unless told; ask only when we are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
@@ -22,8 +25,8 @@ $(VENV)/.dev-installed: $(VENV)/.installed
 	@touch $@
 
 lab: $(VENV)/.installed  ## open JupyterLab on the course notebooks
-	$(BIN)/jupyter lab $(ROOT_FLAG) --ServerApp.root_dir=$(CURDIR) \
-		--LabApp.default_url=/lab/tree/notebooks/README.md
+	JUPYTER_CONFIG_PATH=$(LAB_CONFIG) $(BIN)/jupyter lab $(ROOT_FLAG) \
+		--ServerApp.root_dir=$(CURDIR) --LabApp.default_url=/lab/tree/notebooks/README.md
 
 test: $(VENV)/.dev-installed  ## the full validation, as CI runs it
 	$(BIN)/ruff check .

@@ -8,7 +8,8 @@ real course notebooks, then grades them twice on this machine:
   (through nbgrader's own API, so without its 3-4 s start-up per command), each
   student's exercise modules first on ``PYTHONPATH`` as the grader arranges;
 - ``make grade``'s :func:`grader.grade.grade_folder`, with the default workers
-  and the sandbox on.
+  and the sandbox on (which, unlike plain nbgrader, leaves out the cells tagged
+  ``demo``: pictures and experiments that decide no score).
 
 It prints both wall times, the seconds per notebook, their ratio, the bare cost
 of a kernel running an empty notebook (the floor), and checks that both give

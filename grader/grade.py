@@ -45,7 +45,7 @@ from nbgrader.preprocessors import AssignLatePenalties
 from sqlalchemy.exc import SAWarning
 from tqdm.auto import tqdm
 
-from descentlab.course import NOTEBOOKS
+from descentlab.course import NOTEBOOKS, notebook_path
 
 from . import REPO, SOLUTIONS, report, sandbox
 from .assemble import assemble, kernel_env
@@ -78,6 +78,7 @@ class Batch:
         for name in NOTEBOOKS:
             _copy_tree(SOLUTIONS / name, self.root / "source" / name)
         self.db_url = f"sqlite:///{self.root / 'gradebook.db'}"
+        self.demos = {name: demo_sources(REPO / notebook_path(name)) for name in NOTEBOOKS}
         api = NbGraderAPI(config=course_config(self.root))
         for name in NOTEBOOKS:
             # Registers each notebook's graded cells, hidden tests included.
@@ -109,7 +110,8 @@ class Batch:
         shutil.copy(self.root / "gradebook.db", secret / "gradebook.db")
         for name, notebook in submission.notebooks.items():
             (course / "submitted" / student / name).mkdir(parents=True)
-            nbformat.write(notebook, course / "submitted" / student / name / f"{name}.ipynb")
+            nbformat.write(without_demo_cells(notebook, self.demos[name]),
+                           course / "submitted" / student / name / f"{name}.ipynb")
         course.mkdir(exist_ok=True)
         package = assemble(folder / "package", submission.modules)
         for sub in ("home", "runtime"):
@@ -233,6 +235,25 @@ class Batch:
             CsvExportPlugin(to=str(self.out / "grades.csv")).export(gradebook)
         if (self.root / "feedback").exists():
             _copy_tree(self.root / "feedback", self.out / "feedback")
+
+
+def demo_sources(path):
+    """Sources of the notebook's cells tagged ``demo``: pictures and experiments that no
+    graded cell depends on (a test runs every notebook without them)."""
+    return {cell.source for cell in nbformat.read(path, as_version=4).cells
+            if "demo" in cell.metadata.get("tags", [])}
+
+
+def without_demo_cells(notebook, demos):
+    """The notebook without the course's demo cells, which grading need not run.
+
+    A cell is left out only if its source is exactly the course's: a demo cell the
+    student changed runs, in case later cells use what the change defines.
+    """
+    kept = [cell for cell in notebook.cells
+            if not (cell.cell_type == "code" and cell.source in demos
+                    and not cell.metadata.get("nbgrader"))]
+    return nbformat.from_dict({**notebook, "cells": kept})
 
 
 #: Worker processes running now, so that an interrupted batch can stop them all.

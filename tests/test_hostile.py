@@ -107,6 +107,15 @@ CASES = {
     "patches_checks": (cheats("import descentlab.checks as _c\n_c.check_mse = lambda f: None\n"
                               "np.isclose = lambda *a, **k: True"), None, {}, 4,
                        "FLAGGED for review: 01_loss mse_matches_definition"),
+    "patches_numpy_testing": (cheats(
+        "np.testing.assert_allclose = np.testing.assert_array_equal = lambda *a, **k: None\n"
+        "np.allclose = lambda *a, **k: True"), None, {}, 4, None),
+    # an IPython input transformer that turns every later check cell into `pass`
+    "rewrites_test_cells": (cheats(
+        "import IPython\n_ip = IPython.get_ipython()\nif _ip:\n"
+        "    _ip.input_transformers_post.append(\n"
+        "        lambda lines: ['pass\\n'] if any('check_' in l for l in lines) else lines)"),
+        None, {}, 4, "FLAGGED for review: 01_loss mse_matches_definition"),
     "hides_tracebacks": (cheats("import IPython\n_ip = IPython.get_ipython()\nif _ip:\n"
                                 "    _ip.set_custom_exc((BaseException,), lambda *a, **k: None)"),
                          None, {}, 4, None),

@@ -8,9 +8,10 @@ import pytest
 from nbclient import NotebookClient
 
 from descentlab.course import NOTEBOOKS, notebook_path
-from grader import REPO
+from grader import REPO, SOLUTIONS
 from grader.assemble import assemble, kernel_env, solved_modules
 from grader.fixtures import student_notebook
+from grader.grade import demo_sources, without_demo_cells
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
@@ -57,6 +58,27 @@ def test_with_stubs_only_graded_cells_fail_and_they_say_what_to_write(name, tmp_
             assert f"fill in `{name}` in src/descentlab/" in output.evalue or (
                 "fill in the cell above" in output.evalue)
     assert failed == graded != []
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_graded_cells_need_no_demo_cell(name, tmp_path):
+    """The grader leaves out the cells tagged ``demo``. What nbgrader then runs (the
+    source notebook: solutions and hidden tests) still has no error at all, and the
+    tagged cells are plain code cells, the same as the student's."""
+    demos = demo_sources(REPO / notebook_path(name))
+    source = nbformat.read(SOLUTIONS / name / f"{name}.ipynb", as_version=4)
+    tagged = [c for c in source.cells if "demo" in c.metadata.get("tags", [])]
+    assert len(tagged) == len(demos) > 0
+    assert all(c.cell_type == "code" and "nbgrader" not in c.metadata for c in tagged)
+    graded = without_demo_cells(source, demos)
+    assert len(graded.cells) == len(source.cells) - len(tagged)
+    package_dir = assemble(tmp_path / "solved", solved_modules())
+    NotebookClient(graded, timeout=120, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(tmp_path)}}
+                   ).execute(env=kernel_env(package_dir))
+    errors = [(cell.source.splitlines()[0], out.evalue) for cell in graded.cells
+              if cell.cell_type == "code" for out in cell.outputs if out.output_type == "error"]
+    assert errors == []
 
 
 def test_the_kernel_imports_the_assembled_package_first(tmp_path):

@@ -20,6 +20,7 @@ from pathlib import Path
 from descentlab.course import notebook_path
 
 REPO = Path(__file__).resolve().parents[2]
+LAB_CONFIG = REPO / "grader" / "jupyter"
 
 # JupyterLab settings for the test: every cell in the DOM (no windowing), so
 # screenshots show what a student scrolls through; no news or update pop-ups.
@@ -69,6 +70,7 @@ class LabServer:
                    PYTHONPATH=str(self.root / "src"),
                    HOME=str(self.home),
                    JUPYTER_CONFIG_DIR=str(self.home / "config"),
+                   JUPYTER_CONFIG_PATH=str(LAB_CONFIG),  # the course's defaults, as `make lab`
                    JUPYTER_RUNTIME_DIR=str(self.home / "runtime"),
                    JUPYTERLAB_SETTINGS_DIR=str(settings),
                    JUPYTERLAB_WORKSPACES_DIR=str(self.home / "workspaces"),

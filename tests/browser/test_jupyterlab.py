@@ -19,7 +19,7 @@ import re
 
 import pytest
 
-from descentlab.course import EXERCISES, NOTEBOOKS, module_path
+from descentlab.course import EXERCISES, NOTEBOOKS, module_path, notebook_path
 from grader.assemble import solved_modules
 from grader.fixtures import SOLUTION_MARKER, student_notebook
 
@@ -46,6 +46,25 @@ def reset_to_stubs(lab):
 
 def text_of(outputs):
     return "".join(out.get("text", "") for out in outputs if out["output_type"] == "stream")
+
+
+def test_the_welcome_page_reads_as_a_page_and_leads_to_the_first_notebook(lab, page,
+                                                                         screenshots):
+    """What `make lab` opens first: notebooks/README.md, rendered, with a link per notebook."""
+    page.goto(f"{lab.url}/lab/tree/notebooks/README.md?reset&token={lab.token}")
+    rendered = page.locator(".jp-MarkdownViewer .jp-RenderedMarkdown",
+                            has=page.locator("h2", has_text="How the course works"))
+    rendered.wait_for(timeout=60_000)
+    links = rendered.locator("a[href*='.ipynb']")
+    assert links.count() == len(NOTEBOOKS)
+    page.screenshot(path=str(screenshots / "00-welcome.png"))
+    links.first.click()
+    page.wait_for_function(
+        "path => { const w = window.jupyterapp.shell.currentWidget;"
+        " return !!w && !!w.context && w.context.path === path; }",
+        arg=str(notebook_path(NOTEBOOKS[0])), timeout=60_000)
+    for session in lab.api("GET", "api/sessions"):  # the next test opens it afresh
+        lab.api("DELETE", f"api/sessions/{session['id']}")
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
