@@ -1,10 +1,10 @@
 """Read students' zips and take from them only the files that are graded.
 
 A submission is a zip as written by ``make submit`` (whose it is, is decided by
-:mod:`grader.intake` from its file name). Only the
-paths listed in :mod:`descentlab.course` are read, by name, so nothing in a zip
-is ever extracted to a path it chose (no zip-slip), and nothing else of the
-student's (checks, helpers, test data) reaches the grader. A zip whose files sit
+:mod:`grader.intake` from its file name). Only the paths listed in
+:mod:`descentlab.course` are read, by name, so nothing in a zip is ever
+extracted to a path it chose (no zip-slip), and nothing else of the student's
+(checks, helpers, test data) reaches the grader. A zip whose files sit
 under one extra folder (as some LMS downloads do) is accepted too.
 """
 

@@ -13,6 +13,7 @@ import json
 import socket
 import subprocess
 import threading
+import zipfile
 
 import nbformat
 import pytest
@@ -20,6 +21,7 @@ from nbgrader.api import Gradebook, MissingEntry
 
 from descentlab.course import EXERCISES
 from grader import REPO, sandbox
+from grader.collect import MAX_FILE_BYTES
 from grader.fixtures import student_notebook, write_submission
 from grader.grade import grade_folder
 from grader.sandbox import FIRST_UID, UID_COUNT
@@ -172,7 +174,14 @@ CASES.update({
     "returns_inf": (with_mse("return float('inf')"), None, {}, 4, None),
     "returns_array": (with_mse("return (y_pred - y_true) ** 2"), None, {}, 4, None),
 })
-NO_NOTEBOOK = {"empty_zip", "invalid_json", "nbformat_3", "renamed_notebook"}
+#: A notebook member of a few kB that inflates past the size allowed.
+BOMB = "zip_bomb"
+CASES.update({
+    BOMB: (SOLVED, None, {}, 0, "(a zip bomb?); not graded"),
+    # many members beside the graded ones cost nothing and change nothing
+    "too_many_files": (SOLVED, None, {f"junk/{i}.txt": "" for i in range(20_000)}, 6, None),
+})
+NO_NOTEBOOK = {"empty_zip", "invalid_json", "nbformat_3", "renamed_notebook", BOMB}
 
 NEEDS_ISOLATION = {
     "reads_solutions": (with_mse(
@@ -200,6 +209,9 @@ def graded(tmp_path_factory):
         write_submission(folder / f"{student}.zip", modules, extra=extra,
                          notebooks=[] if student in NO_NOTEBOOK else [NOTEBOOK],
                          replaced={NOTEBOOK: notebook} if notebook is not None else None)
+    with zipfile.ZipFile(folder / f"{BOMB}.zip", "a", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(NOTEBOOK_PATH, " " * (MAX_FILE_BYTES + 1))
+    assert (folder / f"{BOMB}.zip").stat().st_size < MAX_FILE_BYTES / 100
     (folder / "corrupt.zip").write_bytes(b"PK\x03\x04 broken")
     connections = []
     LISTENER.listen()

@@ -8,7 +8,8 @@ import pytest
 from descentlab.course import EXERCISES, NOTEBOOKS, module_path, notebook_path, submission_paths
 from descentlab.submit import check_student_id, make_submission
 from grader import REPO
-from grader.collect import find_submissions, read_submission
+from grader.collect import read_submission
+from grader.intake import take_in
 
 NOTEBOOK = str(notebook_path(NOTEBOOKS[0]))
 MODULE = str(module_path(next(iter(EXERCISES))))
@@ -53,7 +54,7 @@ def test_unusable_student_ids_are_refused_with_an_example(bad):
 
 
 def test_an_honest_zip_is_read_whole(tmp_path, honest):
-    submission = read_submission(write_zip(tmp_path / "s1.zip", honest))
+    submission = read_submission(write_zip(tmp_path / "s1.zip", honest), "s1")
     assert submission.student_id == "s1" and submission.problems == []
     assert set(submission.notebooks) == set(NOTEBOOKS)
     assert set(submission.modules) == set(EXERCISES)
@@ -64,7 +65,7 @@ def test_only_graded_files_are_taken_and_nothing_is_extracted(tmp_path, honest):
     members["src/descentlab/checks.py"] = b"def check_mse(f): pass"
     members["../../escape.py"] = b"print('zip slip')"
     members["/etc/evil"] = b"x"
-    submission = read_submission(write_zip(tmp_path / "s1.zip", members))
+    submission = read_submission(write_zip(tmp_path / "s1.zip", members), "s1")
     assert set(submission.modules) == set(EXERCISES) and submission.problems == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s1.zip"]
 
@@ -72,7 +73,7 @@ def test_only_graded_files_are_taken_and_nothing_is_extracted(tmp_path, honest):
 def test_files_under_one_extra_folder_are_found(tmp_path, honest):
     members = {f"course-main/{name}": data for name, data in honest.items()}
     members["__MACOSX/course-main/._losses.py"] = b"\0\0"
-    submission = read_submission(write_zip(tmp_path / "s1.zip", members))
+    submission = read_submission(write_zip(tmp_path / "s1.zip", members), "s1")
     assert submission.problems == [] and set(submission.modules) == set(EXERCISES)
 
 
@@ -85,24 +86,20 @@ def test_files_under_one_extra_folder_are_found(tmp_path, honest):
 ])
 def test_each_broken_part_is_reported_and_the_rest_is_kept(tmp_path, honest, change, problem):
     change(honest)
-    submission = read_submission(write_zip(tmp_path / "s1.zip", honest))
+    submission = read_submission(write_zip(tmp_path / "s1.zip", honest), "s1")
     assert [p for p in submission.problems if p.startswith(problem)] != []
     assert len(submission.problems) == 1
 
 
 def test_a_corrupt_zip_is_a_problem_not_a_crash(tmp_path):
     (tmp_path / "s1.zip").write_bytes(b"PK\x03\x04 this is not a zip")
-    submission = read_submission(tmp_path / "s1.zip")
+    submission = read_submission(tmp_path / "s1.zip", "s1")
     assert submission.notebooks == {} and "the zip cannot be read" in submission.problems[0]
 
 
 def test_a_zip_named_with_an_unusable_id_says_how_to_fix_it(tmp_path, honest):
-    with pytest.raises(ValueError, match="rename the file to <student_id>.zip"):
-        read_submission(write_zip(tmp_path / "bad name.zip", honest))
-
-
-def test_an_empty_or_missing_folder_is_refused_clearly(tmp_path):
-    with pytest.raises(ValueError, match="no .zip files"):
-        find_submissions(tmp_path)
-    with pytest.raises(ValueError, match="is not a folder"):
-        find_submissions(tmp_path / "nowhere")
+    write_zip(tmp_path / "bad name.zip", honest)
+    intake = take_in(tmp_path)
+    assert intake.handins == {}
+    assert "does not match PATTERN" in intake.refused["bad name.zip"]
+    assert "rename it" in intake.refused["bad name.zip"]
