@@ -158,12 +158,13 @@ def lms_batch(tmp_path_factory):
     first = grade_folder(subs, out, allow_unsafe=UNSAFE, progress=False, pattern=PATTERN,
                          roster=roster, deadline="2026-12-01 23:59", late="zero")
     first_grades = grades(out)
+    report = (out / "report.html").read_text()
     second = grade_folder(subs, out, allow_unsafe=UNSAFE, progress=False, late="none")
-    return first, first_grades, second, grades(out)
+    return first, first_grades, second, grades(out), report
 
 
 def test_lms_batch_grades_each_students_newest_file(lms_batch):
-    first, rows, _, _ = lms_batch
+    first, rows, _, _, _ = lms_batch
     assert sorted(first.graded) == ["ada", "bob"]
     assert rows["ada"]["raw_score"] == "6.0"  # the newer, right file; not the mse-as-sum one
     assert rows["ada"]["timestamp"] == "2026-12-01 10:00:00"
@@ -172,7 +173,7 @@ def test_lms_batch_grades_each_students_newest_file(lms_batch):
 
 
 def test_lms_batch_reports_ties_unknown_ids_and_missing_students(lms_batch):
-    first, rows, _, _ = lms_batch
+    first, rows, _, _, _ = lms_batch
     assert set(first.refused) == {"cy", "hw_zed_attempt_2026-12-01-08-00-00.zip"}
     assert first.missing == ["dee"]
     assert "zed" not in rows
@@ -182,7 +183,7 @@ def test_lms_batch_reports_ties_unknown_ids_and_missing_students(lms_batch):
 
 
 def test_late_policy_zero_takes_the_late_notebooks_points(lms_batch):
-    _, rows, _, _ = lms_batch
+    _, rows, _, _, _ = lms_batch
     bob = rows["bob"]
     assert (bob["duedate"], bob["timestamp"]) == ("2026-12-01 23:59:00", "2026-12-02 12:00:00")
     assert (bob["raw_score"], bob["late_submission_penalty"], bob["score"]) == (
@@ -190,8 +191,16 @@ def test_late_policy_zero_takes_the_late_notebooks_points(lms_batch):
     assert rows["ada"]["late_submission_penalty"] == "0.0"
 
 
+def test_the_class_report_lists_lateness_refused_files_and_missing_students(lms_batch):
+    _, _, _, _, report = lms_batch
+    assert "<tr><td>bob</td><td>1</td><td>12.0 h, −6 points</td>" in report
+    refused = report.split("<h2>Files not graded</h2>", 1)[1]
+    assert "hw_zed_attempt_2026-12-01-08-00-00.zip" in refused and "<b>cy</b>" in refused
+    assert "<h2>Roster students with no submission</h2><p>dee</p>" in report
+
+
 def test_a_second_run_regrades_nobody_and_applies_the_new_late_policy(lms_batch):
-    _, before, second, after = lms_batch
+    _, before, second, after, _ = lms_batch
     assert second.graded == [] and sorted(second.resumed) == ["ada", "bob"]
     assert (after["bob"]["late_submission_penalty"], after["bob"]["score"]) == ("0.0", "6.0")
     assert {s: r["raw_score"] for s, r in after.items()} == {
