@@ -504,18 +504,19 @@ def _finish(batch, outcome):
     outcome.problems = {student: record["problems"] for student, record in records.items()}
     outcome.problems.update({name: [why] for name, why in outcome.refused.items()})
     mistakes = {student: record.get("mistakes", {}) for student, record in records.items()}
-    report.write(batch, outcome, mistakes)
-    _print_summary(batch, outcome, records)
+    late = {student: batch.lateness(student) for student in records}
+    report.write(batch, outcome, mistakes, late)
+    _print_summary(batch, outcome, records, late)
 
 
-def _print_summary(batch, outcome, records):
+def _print_summary(batch, outcome, records, lateness):
     print(f"\n{len(records)} students graded into {batch.out} ({len(outcome.graded)} in this run, "
           f"{len(outcome.resumed)} kept from before):")
     for student, record in records.items():
         text = ", ".join(f"{n} {got:g}/{top:g}" for n, (got, top) in
                          batch.scores(student).items())
         print(f"  {student}: {text}")
-        late, penalty = batch.lateness(student)
+        late, penalty = lateness[student]
         if late:
             print(f"      - late by {_duration(late)} (policy {batch.settings.late!r}: "
                   f"{penalty:g} points taken off)")

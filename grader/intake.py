@@ -52,8 +52,6 @@ class Intake:
     handins: dict = field(default_factory=dict)
     #: File name (or student id, for an unclear re-submission) -> why it is not graded.
     refused: dict = field(default_factory=dict)
-    #: Student id -> ``{first_name, last_name, email}`` from the roster, if one was given.
-    roster: dict = None
     #: Roster students with no file.
     missing: list = field(default_factory=list)
 
@@ -100,7 +98,7 @@ def take_in(folder, pattern=DEFAULT_PATTERN, roster=None):
         raise ValueError(f"SUBMISSIONS={folder} is not a folder: give the folder that holds "
                          "the students' zips")
     names = collector(pattern)
-    intake = Intake(roster=roster)
+    intake = Intake()
     found = {}
     for path in sorted(folder.iterdir()):
         if path.name.startswith(".") or path.is_dir():

@@ -39,6 +39,7 @@ from nbgrader.preprocessors import ClearHiddenTests
 from sqlalchemy.exc import SAWarning
 
 from . import sandbox, trusted
+from .records import write_json
 from .release import course_config
 
 #: Checks' own messages start with these: they may be shown; anything else a
@@ -188,9 +189,7 @@ def last_error(outcome):
 
 def write_result(folder, result):
     """Replace ``result.json`` atomically: a killed job leaves the last complete one."""
-    partial = folder / "result.json.partial"
-    partial.write_text(json.dumps(result))
-    os.replace(partial, folder / "result.json")
+    write_json(folder / "result.json", result)
 
 
 def serve():

@@ -55,7 +55,7 @@ class Settings:
         return settings
 
     def save(self, out):
-        _write_json(Path(out) / "batch.json", asdict(self))
+        write_json(Path(out) / "batch.json", asdict(self))
 
     def describe(self):
         parts = [f"file names {self.pattern!r}"]
@@ -71,9 +71,8 @@ def grader_version():
     """A digest of everything that decides a score: the course masters and the grader."""
     digest = hashlib.sha256()
     files = [*(REPO / "solutions").rglob("*.ipynb"), *(REPO / "solutions").rglob("*.py"),
-             *(REPO / "src" / "descentlab").glob("*.py"), *(REPO / "grader").glob("*.py"),
-             REPO / "grader" / "nbgrader_config.py"]
-    for path in sorted(set(files)):
+             *(REPO / "src" / "descentlab").glob("*.py"), *(REPO / "grader").glob("*.py")]
+    for path in sorted(files):
         if ".ipynb_checkpoints" not in path.parts:
             digest.update(str(path.relative_to(REPO)).encode())
             digest.update(path.read_bytes())
@@ -101,7 +100,7 @@ class Records:
         return json.loads(path.read_text()) if path.exists() else None
 
     def write(self, student, record):
-        _write_json(self.folder / f"{student}.json", record)
+        write_json(self.folder / f"{student}.json", record)
 
     def all(self):
         """``{student: record}`` for every student graded into this ``OUT``."""
@@ -109,8 +108,9 @@ class Records:
                 for path in sorted(self.folder.glob("*.json"))}
 
 
-def _write_json(path, data):
-    # Write then rename: an interruption leaves the old file or the new, never half.
+def write_json(path, data):
+    """Replace ``path`` with ``data`` as JSON: write, then rename, so that an
+    interruption leaves the old file or the new one, never half of it."""
     partial = path.with_suffix(".partial")
     partial.write_text(json.dumps(data, indent=1))
     os.replace(partial, path)

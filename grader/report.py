@@ -70,8 +70,9 @@ def _bars(labels, values, xlabel):
     return fig
 
 
-def write(batch, outcome, mistakes):
-    """Write ``report.html`` for the class graded into ``batch`` (:class:`grade.Outcome`)."""
+def write(batch, outcome, mistakes, late):
+    """Write ``report.html`` for the class graded into ``batch`` (:class:`grade.Outcome`);
+    ``late`` maps each student to ``(seconds late, points taken off)``."""
     problems = {s: found for s, found in outcome.problems.items() if s not in outcome.refused}
     students = sorted(problems)
     scores, cells, manual = collect(batch, students)
@@ -90,7 +91,6 @@ def write(batch, outcome, mistakes):
                                         "students")))
     else:
         parts.append("<p>None.</p>")
-    late = {student: batch.lateness(student) for student in students}
     rows = [(student, manual.get(student, 0), late[student], problems[student])
             for student in students
             if manual.get(student) or problems[student] or late[student][0]]
