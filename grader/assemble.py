@@ -13,6 +13,7 @@ the editable install of ``src/``.
 import argparse
 import os
 import shutil
+import types
 from pathlib import Path
 
 from descentlab.course import EXERCISES
@@ -69,6 +70,16 @@ def solved_modules():
         name: (SOLUTIONS / "descentlab" / f"{name}.py").read_text(encoding="utf-8")
         for name in EXERCISES
     }
+
+
+def reference_modules():
+    """The instructor's solved exercise modules, loaded as modules (for the release step)."""
+    modules = {}
+    for name, source in solved_modules().items():
+        modules[name] = types.ModuleType(f"solved_{name}")
+        exec(compile(source, str(SOLUTIONS / "descentlab" / f"{name}.py"), "exec"),
+             modules[name].__dict__)
+    return modules
 
 
 def main(argv=None):

@@ -8,11 +8,14 @@ extracted to a path it chose (no zip-slip), and nothing else of the student's
 under one extra folder (as some LMS downloads do) is accepted too.
 """
 
+import html
 import json
+import re
 import zipfile
 from dataclasses import dataclass, field
 
 import nbformat
+from nbconvert.preprocessors.sanitize import SanitizeHTML
 
 from descentlab.course import EXERCISES, NOTEBOOKS, module_path, notebook_path
 
@@ -106,12 +109,39 @@ def _parse_notebook(data, path, problems):
             problems.append(f"{path} is an old (nbformat {version}) notebook, not the one "
                             "handed out; it scores 0. Hand in the course's notebook.")
             return None
-        return nbformat.reads(data.decode("utf-8"), as_version=4)
+        notebook = nbformat.reads(data.decode("utf-8"), as_version=4)
     except (UnicodeDecodeError, json.JSONDecodeError, nbformat.reader.NotJSONError,
             nbformat.ValidationError, ValueError, AttributeError) as error:
         problems.append(f"{path} is not a readable notebook ({type(error).__name__}); it "
                         "scores 0. Open it in JupyterLab to repair it.")
         return None
+    # Written answers and outputs are shown to TAs (formgrader) and in feedback:
+    # HTML in them is made harmless once, here, with nbconvert's sanitiser, and
+    # links that would run script when clicked are shown as plain text.
+    notebook, _ = SanitizeHTML().preprocess(notebook, {})
+    for cell in notebook.cells:
+        if cell.cell_type in ("markdown", "raw"):
+            cell.source = defuse_links(cell.source)
+    return notebook
+
+
+#: URL schemes that run code or load content when a link or image is followed.
+UNSAFE_SCHEME = re.compile(r"(?:java|vb|live)script:|data:\w+/|file:", re.IGNORECASE)
+
+
+def defuse_links(markdown):
+    """``markdown`` unchanged, or, if it holds a link to an unsafe scheme, as literal text.
+
+    Markdown link targets may spell the scheme with entities, escapes or spaces
+    (``javascript&#58;``), which the renderer undoes: they are undone here too
+    before looking. A cell with such a link is shown verbatim in a fenced block,
+    so the TA still reads every character of it.
+    """
+    seen = re.sub(r"[\x00-\x20\\]", "", html.unescape(html.unescape(markdown)))
+    if not UNSAFE_SCHEME.search(seen):
+        return markdown
+    fence = "~" * max(3, 1 + max((len(run) for run in re.findall("~+", markdown)), default=0))
+    return f"{fence}text\n{markdown}\n{fence}"
 
 
 def _take_module(submission, module, data):

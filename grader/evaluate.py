@@ -1,39 +1,146 @@
-"""Make recorded calls with a student's exercise functions: runs inside the sandbox.
+"""The untrusted side of grading: a student's functions, called on request, in the sandbox.
 
-``python -m grader.evaluate calls.json answers.json`` (started by
-:func:`grader.trusted.evaluate`): for each call, import the student's module,
-call the function on fresh copies of the arguments, and write what came back,
-what was raised, and which arguments the function changed, as plain JSON. This
-process is untrusted: what it writes is only ever read as data.
+``python -m grader.evaluate`` runs inside the student's sandbox
+(:mod:`grader.sandbox`), with the student's assembled ``descentlab`` first on
+the path. It reads requests from standard input, one :mod:`grader.wire`
+message a line, and answers each with one line:
+
+- ``{"op": "call", "module": m, "function": f, "args": .., "kwargs": ..}``:
+  call ``descentlab.<m>.<f>`` (or, with ``"notebook"`` instead of
+  ``"module"``, a function the student's notebook defined) on the arguments;
+  answer what it returned, or what it raised, and the new values of the
+  arguments it changed in place;
+- ``{"op": "load", "notebook": n, "cells": [...]}``: run the student's own code
+  cells of notebook ``n`` (in an IPython shell, as the kernel would) so that
+  the names they define can be asked for;
+- ``{"op": "value", "notebook": n, "name": x}``: the value of ``x`` there.
+
+Everything the student's code prints goes nowhere; only answers reach the
+grader, which reads them as data and decides. This module imports nothing of
+the trusted side.
 """
 
 import copy
 import importlib
-import json
+import os
+import signal
 import sys
+import types
 
-from grader.trusted import _same, decode, encode
+from grader.wire import clean_text, decode, encode, parse_message, write_message
 
 
-def answer(module, function, args, kwargs):
-    kept = copy.deepcopy(args)
+class CellTimeout(BaseException):
+    """A notebook cell ran past its time while loading."""
+
+
+def same(a, b):
+    """True if ``a`` and ``b`` hold the same data (used to see what a call changed)."""
+    import numpy as np
+
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape
+                and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, list | tuple):
+        return (isinstance(b, list | tuple) and len(a) == len(b)
+                and all(same(x, y) for x, y in zip(a, b, strict=True)))
+    return type(a) is type(b) and a == b
+
+
+class Evaluator:
+    """The student's modules and notebooks, answering the grader's requests."""
+
+    def __init__(self):
+        self.notebooks = {}  # notebook name -> the namespace its cells defined
+        self.shell = None
+
+    def handle(self, request):
+        op = request.get("op")
+        if op == "call":
+            return self.call(request)
+        if op == "load":
+            return self.load(request["notebook"], request["cells"], request["cell_timeout"])
+        if op == "value":
+            names = self.notebooks.get(request["notebook"], {})
+            if request["name"] not in names:
+                return {"missing": request["name"]}
+            return {"ok": encode(names[request["name"]])}
+        return {"raised": "ValueError", "message": f"unknown request {op!r}"}
+
+    def call(self, request):
+        args, kwargs = list(decode(request["args"])), decode(request["kwargs"])
+        kept = copy.deepcopy(args)
+        try:
+            if "notebook" in request:
+                function = self.notebooks[request["notebook"]][request["function"]]
+            else:
+                module = importlib.import_module(f"descentlab.{request['module']}")
+                function = getattr(module, request["function"])
+            reply = {"ok": encode(function(*args, **kwargs))}
+        except BaseException as error:  # anything the student's code raises is an answer
+            reply = {"raised": type(error).__name__, "message": clean_text(_message(error))}
+        reply["changed"] = [[i, encode(now)] for i, (now, before)
+                            in enumerate(zip(args, kept, strict=True)) if not same(now, before)]
+        return reply
+
+    def load(self, notebook, cells, cell_timeout):
+        """Run the student's code cells of ``notebook``, each with a time limit."""
+        if self.shell is None:
+            from IPython.core.interactiveshell import InteractiveShell
+
+            self.shell = InteractiveShell.instance()
+            self.shell.enable_gui = lambda gui=None: None  # `%matplotlib inline`: no screen
+        # A namespace of the notebook's own, which later notebooks leave alone (its
+        # functions keep it as their globals).
+        module = types.ModuleType("__main__")
+        self.shell.user_module, self.shell.user_ns = module, module.__dict__
+        self.shell.init_user_ns()
+        signal.signal(signal.SIGALRM, _out_of_time)
+        for source in cells:
+            signal.alarm(max(1, int(cell_timeout)))
+            try:
+                self.shell.run_cell(source, store_history=False, silent=True)
+            except CellTimeout:
+                pass
+            finally:
+                signal.alarm(0)
+        self.notebooks[notebook] = module.__dict__
+        return {"loaded": sorted(k for k in self.notebooks[notebook] if not k.startswith("_"))}
+
+
+def _message(error):
     try:
-        result = getattr(importlib.import_module(f"descentlab.{module}"), function)(*args,
-                                                                                  **kwargs)
-        reply = {"result": encode(result)}
-    except BaseException as error:  # anything the student's code raises is an answer
-        reply = {"result": {"t": "raised", "type": type(error).__name__, "v": str(error)[:500]}}
-    reply["mutated"] = [i for i, (now, before) in enumerate(zip(args, kept, strict=True))
-                        if not _same(now, before)]
-    return reply
+        return str(error)
+    except Exception:  # a student's exception whose __str__ fails
+        return type(error).__name__
+
+
+def _out_of_time(signum, frame):
+    raise CellTimeout()
+
+
+def serve(requests, answers):
+    """Answer each request line of ``requests`` with one line on ``answers``."""
+    evaluator = Evaluator()
+    for line in requests:
+        try:
+            reply = evaluator.handle(parse_message(line))
+        except Exception as error:  # a malformed request: say so and go on
+            reply = {"raised": type(error).__name__, "message": clean_text(_message(error))}
+        write_message(answers, reply)
 
 
 def main():
-    request, reply = sys.argv[1:3]
-    calls = json.loads(open(request).read())
-    answers = [answer(m, f, list(decode(a)), decode(k)) for m, f, a, k in calls]
-    with open(reply, "w") as handle:
-        json.dump(answers, handle)
+    # Answers go on a private copy of standard output; whatever the student's code
+    # prints (on file descriptors 1 and 2) goes nowhere.
+    answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    requests = os.fdopen(os.dup(sys.stdin.fileno()), "rb")
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    serve(requests, answers)
 
 
 if __name__ == "__main__":

@@ -5,8 +5,9 @@ names, re-submissions, roster). For each student the grader takes the notebooks
 and exercise modules, and nothing else (:mod:`grader.collect`); assembles a
 ``descentlab`` package from the instructor's provided modules and the student's
 exercise modules (:mod:`grader.assemble`); and runs one grading job per student
-(:mod:`grader.job`), several at once, each in its own folder and process, its
-kernels in the sandbox of :mod:`grader.sandbox`, with a hard time limit.
+(:mod:`grader.job`), several at once, each in its own folder and process, with
+a hard time limit; the student's code runs only in the job's sandbox
+(:mod:`grader.sandbox`), and every score is decided outside it (:mod:`grader.trusted`).
 
 Only this process writes the batch's gradebook (``OUT/nbgrader/gradebook.db``,
 through nbgrader's Gradebook API), from the jobs' plain-data results, then
@@ -25,13 +26,11 @@ import json
 import os
 import queue
 import resource
-import selectors
 import shutil
 import signal
 import subprocess
 import sys
 import threading
-import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -48,17 +47,18 @@ from tqdm.auto import tqdm
 from descentlab.course import NOTEBOOKS, notebook_path
 
 from . import REPO, SOLUTIONS, report, sandbox
-from .assemble import assemble, kernel_env
+from .assemble import assemble
 from .collect import read_submission
 from .intake import read_roster, take_in
 from .records import Records, Settings, file_digest, grader_version
 from .release import course_config
+from .wire import LineReader, clean_text
 
 #: Seconds a whole job (every notebook of one student) may take before it is killed.
 JOB_TIMEOUT = 600
 #: Seconds one cell may run (nbgrader interrupts it; the next cells still run).
 CELL_TIMEOUT = 60
-#: Bytes of memory one job process (not its kernels, which have their own limit) may use.
+#: Bytes of memory one job process (not its sandbox, which has its own limit) may use.
 JOB_MEMORY = 6 * 1024**3
 
 
@@ -70,11 +70,10 @@ class Batch:
         self.settings = settings
         self.records = Records(self.out)
         self.root = self.out / "nbgrader"
-        self.private = self.out / "jobs" / ".private"
-        for folder, mode in [(self.root, 0o700), (self.out / "jobs", 0o711),
-                             (self.private, 0o700)]:
+        # Everything in OUT (grades, feedback, records, jobs) is the instructor's alone.
+        for folder in (self.out, self.root, self.out / "jobs"):
             folder.mkdir(parents=True, exist_ok=True)
-            folder.chmod(mode)
+            folder.chmod(0o700)
         for name in NOTEBOOKS:
             _copy_tree(SOLUTIONS / name, self.root / "source" / name)
         self.db_url = f"sqlite:///{self.root / 'gradebook.db'}"
@@ -94,49 +93,32 @@ class Batch:
         settings.save(self.out)
 
     def prepare_job(self, submission, protections, cell_timeout=CELL_TIMEOUT):
-        """Write one student's job folder; returns its path."""
+        """Write one student's job folder (the grader's alone); returns its path.
+
+        Everything in it is written here, from the parsed submission: no file of
+        the student's is copied, and the student's code never writes here (it runs
+        in a sandbox whose files live in memory).
+        """
         student = submission.student_id
         folder = self.out / "jobs" / student
         if folder.exists():
             shutil.rmtree(folder)
-        course, secret = folder / "course", self.private / student
-        if secret.exists():
-            shutil.rmtree(secret)
-        folder.mkdir(mode=0o711)
-        secret.mkdir(mode=0o700)
-        # Hidden tests (source notebooks) and the job's gradebook live where the
-        # student's kernel cannot read them; the course folder points there.
-        _copy_tree(self.root / "source", secret / "source")
-        shutil.copy(self.root / "gradebook.db", secret / "gradebook.db")
+        folder.mkdir(mode=0o700)
+        course = folder / "course"
+        _copy_tree(self.root / "source", course / "source")
+        shutil.copy(self.root / "gradebook.db", folder / "gradebook.db")
         for name, notebook in submission.notebooks.items():
             (course / "submitted" / student / name).mkdir(parents=True)
             nbformat.write(without_demo_cells(notebook, self.demos[name]),
                            course / "submitted" / student / name / f"{name}.ipynb")
-        course.mkdir(exist_ok=True)
+        # The sandbox reads the package as the student's user: world-readable, and
+        # reachable only through the bind mount (the job folder itself is closed).
         package = assemble(folder / "package", submission.modules)
-        for sub in ("home", "runtime"):
-            (folder / sub).mkdir(mode=0o700)
-        course.chmod(0o700)
-        env = kernel_env(package)
-        env["HOME"] = env["TMPDIR"] = str(folder / "home")
-        # The kernels' user id is claimed when the job runs (run_job).
-        sandbox.Limits(isolate=protections.no_network, exposed=[str(folder)],
-                       hidden=[str(SOLUTIONS), str(REPO / ".git"), str(REPO / "tests")],
-                       env={key: env[key] for key in ("PYTHONPATH", "OPENBLAS_NUM_THREADS",
-                                                      "OMP_NUM_THREADS", "MPLBACKEND", "HOME",
-                                                      "TMPDIR")},
-                       ).write(folder / "limits.json")
-        spec = folder / "kernels" / "python3"
-        spec.mkdir(parents=True)
-        (spec / "kernel.json").write_text(json.dumps({
-            "argv": [sys.executable, "-m", "grader.sandbox", str(folder / "limits.json"),
-                     "{connection_file}"],
-            "display_name": "Python 3 (sandboxed for grading)",
-            "language": "python",
-        }))
+        for path in [package, *package.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
         (folder / "job.json").write_text(json.dumps({
             "student": student, "notebooks": sorted(submission.notebooks),
-            "cell_timeout": cell_timeout, "secret": str(secret),
+            "cell_timeout": cell_timeout, "sandbox": protections.sandbox,
             "separate_user": protections.separate_user,
         }))
         return folder
@@ -144,14 +126,15 @@ class Batch:
     def merge(self, student, result, problems, timestamp=None):
         """Write one job's scores into the batch's gradebook and collect its files.
 
-        A job stopped before its trusted re-evaluation has no verified scores:
-        its notebooks score 0 (failing closed), with the reason.
+        A job stopped before it finished has no complete scores: its notebooks
+        score 0 (failing closed), with the reason.
         """
         if result.get("notebooks") and not result.get("verified"):
-            problems.append("the grading job was stopped before its scores could be "
-                            "verified: every notebook scores 0; regrade with ONLY=" + student)
-            result = {"notebooks": {name: {**entry, "error": "not verified"}
+            problems.append("the grading job was stopped before it finished: every notebook "
+                            "scores 0; regrade with ONLY=" + student)
+            result = {"notebooks": {name: {**entry, "error": "not finished"}
                                     for name, entry in result["notebooks"].items()}}
+        problems += [f"while grading: {incident}" for incident in result.get("problems", [])]
         with Gradebook(self.db_url) as gradebook:
             gradebook.update_or_create_student(student)
             for name, entry in result.get("notebooks", {}).items():
@@ -165,16 +148,7 @@ class Batch:
                 gradebook.add_submission(name, student, timestamp=timestamp)
                 submitted = gradebook.find_submission_notebook(name, name, student)
                 for grade in submitted.grades:
-                    auto, top, manual = entry["cells"].get(grade.name, [0.0, None, False])
-                    verdict = entry.get("trusted", {}).get(grade.name)
-                    if verdict is not None and auto is not None:
-                        trusted = top if verdict else 0.0
-                        if trusted != auto:  # the trusted score counts; a person should look
-                            problems.append(
-                                f"FLAGGED for review: {name} {grade.name} scored {auto:g} in "
-                                f"the notebook but {trusted:g} in the trusted re-evaluation, "
-                                "which counts")
-                            auto = trusted
+                    auto, _, manual = entry["cells"].get(grade.name, [0.0, None, False])
                     grade.auto_score = auto
                     grade.needs_manual_grade = manual
                 gradebook.db.commit()
@@ -266,14 +240,14 @@ class Worker:
 
     Starting Python and importing nbgrader costs about as much as grading a small
     notebook; a worker pays it once for many students. The worker is the grader's
-    own code (student code runs only in the sandboxed kernels and evaluations it
-    starts), so it may serve many students. A job that overruns its time is
+    own code (student code runs only in the sandboxed evaluators it starts), so it
+    may serve many students. A job that overruns its time is
     stopped by killing the whole worker and all it started; the next job gets a
     new worker.
     """
 
     def __init__(self, log):
-        self.log, self.process, self.buffer = Path(log), None, b""
+        self.log, self.process = Path(log), None
 
     def run(self, folder, timeout):
         """Grade the job in ``folder``; returns the problems the job itself had."""
@@ -298,24 +272,18 @@ class Worker:
                 env={**os.environ, "PYTHONPATH": str(REPO)}, start_new_session=True,
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
                 preexec_fn=_limit_job_memory)
-        self.buffer = b""
+        self.answers = LineReader(self.process.stdout)
         with _RUNNING_LOCK:
             _RUNNING.add(self.process)
 
     def _reply(self, timeout):
         """The worker's next line; "" if it died, None if it did not answer in time."""
-        deadline = time.monotonic() + timeout
-        with selectors.DefaultSelector() as selector:
-            selector.register(self.process.stdout, selectors.EVENT_READ)
-            while b"\n" not in self.buffer:
-                left = deadline - time.monotonic()
-                if left <= 0 or not selector.select(left):
-                    return None
-                chunk = os.read(self.process.stdout.fileno(), 4096)
-                if not chunk:
-                    return ""
-                self.buffer += chunk
-        line, self.buffer = self.buffer.split(b"\n", 1)
+        try:
+            line = self.answers.line(timeout)
+        except TimeoutError:
+            return None
+        except EOFError:
+            return ""
         return line.decode(errors="replace").strip() or "no message"
 
     def stop(self):
@@ -335,25 +303,8 @@ class Worker:
 
 
 def run_job(folder, worker, timeout=JOB_TIMEOUT):
-    """Run one job on ``worker``; returns the job's result (possibly partial) and its problems.
-
-    Where students run as users of their own, the job claims a user id for its
-    kernels for as long as it runs, and everything left running under that id is
-    killed when it ends.
-    """
-    job = json.loads((folder / "job.json").read_text())
-    if job["separate_user"]:
-        with sandbox.claim_uid() as uid:
-            # The student's own files, closed to every other student's user.
-            course = folder / "course"
-            for path in [course, *course.rglob("*"), folder / "home", folder / "runtime"]:
-                os.chown(path, uid, uid)
-            limits = sandbox.Limits.read(folder / "limits.json")
-            limits.uid = uid
-            limits.write(folder / "limits.json")
-            problems = worker.run(folder, timeout)
-    else:
-        problems = worker.run(folder, timeout)
+    """Run one job on ``worker``; returns the job's result (possibly partial) and its problems."""
+    problems = worker.run(folder, timeout)
     path = folder / "result.json"
     result = json.loads(path.read_text()) if path.exists() else {"notebooks": {}}
     return result, problems
@@ -386,8 +337,8 @@ def grade_folder(submissions, out, workers=None, allow_unsafe=False, only=None,
     workers : int, optional
         Jobs run at once; default: the number of cores.
     allow_unsafe : bool, default=False
-        Grade even where students' kernels cannot be isolated (no separate user
-        or no network namespace), e.g. as a normal user on a laptop.
+        Grade even where students' code cannot be sandboxed (no bubblewrap, or
+        no namespaces allowed), trusting the submissions.
     only : collection of str, optional
         Regrade only these students (even if graded before); everyone else's
         grades are kept.
@@ -416,10 +367,10 @@ def grade_folder(submissions, out, workers=None, allow_unsafe=False, only=None,
     protections = sandbox.detect()
     print(f"Sandbox: {protections.describe()}")
     if not protections.isolated and not allow_unsafe:
-        raise ValueError("students' code cannot be isolated on this machine (grade as root on "
-                         "Linux with `unshare` and `setpriv`), so it could read or change other "
-                         "students' grades; to grade anyway, trusting the submissions, set "
-                         "ALLOW_UNSAFE=1")
+        raise ValueError("students' code cannot be isolated on this machine (install Debian's "
+                         "bubblewrap: apt-get install bubblewrap), so it could read or change "
+                         "other students' grades; to grade anyway, trusting the submissions, "
+                         "set ALLOW_UNSAFE=1")
     print(f"Settings: {settings.describe()}")
     batch = Batch(out, settings, class_list)
     outcome = Outcome(refused=intake.refused, missing=intake.missing)
@@ -460,7 +411,7 @@ def _run_jobs(batch, jobs, workers, job_timeout, progress, outcome):
     count = max(1, min(workers or os.cpu_count(), len(jobs)))
     idle = queue.Queue()
     for number in range(count):
-        idle.put(Worker(batch.private / f"worker{number}.log"))
+        idle.put(Worker(batch.out / "jobs" / f"worker{number}.log"))
 
     def on_a_worker(folder):
         worker = idle.get()
@@ -515,24 +466,30 @@ def _print_summary(batch, outcome, records, lateness):
     for student, record in records.items():
         text = ", ".join(f"{n} {got:g}/{top:g}" for n, (got, top) in
                          batch.scores(student).items())
-        print(f"  {student}: {text}")
+        print(f"  {one_line(student)}: {text}")
         late, penalty = lateness[student]
         if late:
             print(f"      - late by {_duration(late)} (policy {batch.settings.late!r}: "
                   f"{penalty:g} points taken off)")
         for problem in record["problems"]:
-            print(f"      - {problem}")
+            print(f"      - {one_line(problem)}")
     if outcome.refused:
         print(f"NOT GRADED ({len(outcome.refused)}):")
         for name, why in outcome.refused.items():
-            print(f"  {name}: {why}")
+            print(f"  {one_line(name)}: {one_line(why)}")
     if outcome.missing:
         print(f"No submission from {len(outcome.missing)} roster students (0 in grades.csv): "
-              + ", ".join(outcome.missing))
+              + one_line(", ".join(outcome.missing)))
     troubled = sum(1 for record in records.values() if record["problems"])
     print(f"{len(records) - troubled} without problems, {troubled} with problems (listed above "
           f"and in {batch.out / 'report.html'}).")
     print(f"Grades: {batch.out / 'grades.csv'}\nFeedback: {batch.out / 'feedback'}/")
+
+
+def one_line(text):
+    """Student-derived text (ids from file names, messages) as one printable line: no
+    terminal escape sequences or line breaks that could forge the summary."""
+    return clean_text(str(text).replace("\n", " "), 2000)
 
 
 def _duration(seconds):

@@ -3,29 +3,29 @@ folders on standard input, one per line (``echo <folder> | python -m grader.job`
 grades one by hand).
 
 The parent (:mod:`grader.grade`) prepares the job folders and runs a few such
-worker processes, one job per worker at a time. A job owns a private nbgrader course
-(a copy of the batch's gradebook, the source notebooks, the student's submitted
-notebooks), autogrades each notebook with nbgrader, its kernels started in the
-sandbox of :mod:`grader.sandbox`, writes the feedback with hidden tests removed,
-and reports, in ``result.json`` (plain data, rewritten after every notebook),
-the score of every graded cell, nbgrader's and, where it can be decided without
-running student code in this process, the trusted one (:mod:`grader.trusted`).
-It never writes the batch's gradebook: the parent merges the results.
+worker processes, one job per worker at a time. A worker is the grader's own,
+trusted code: it runs no student code itself. A job owns a private nbgrader
+course (a copy of the batch's gradebook, the source notebooks, the student's
+submitted notebooks as parsed from the zip) and autogrades each notebook with
+nbgrader, whose ``Execute`` step is replaced by :class:`grader.trusted.TrustedExecute`:
+graded cells are decided here, and the student's functions are called in the
+student's sandbox (:mod:`grader.sandbox`, :mod:`grader.evaluate`). It writes the
+feedback with hidden tests removed and reports, in ``result.json`` (plain data,
+rewritten after every notebook), the score of every graded cell. It never
+writes the batch's gradebook: the parent merges the results.
 
-Layout of a job folder (prepared by :func:`grader.grade.prepare_job`)::
+Layout of a job folder (prepared by :meth:`grader.grade.Batch.prepare_job`;
+readable by the grader's user only, except ``package/``, which the sandbox
+reads)::
 
-    job.json            student id, notebooks to grade
-    limits.json         the sandbox's limits (grader.sandbox.Limits)
-    course/             nbgrader root: submitted/, autograded/, feedback/ (the student's user)
+    job.json            student id, notebooks to grade, time and sandbox limits
+    gradebook.db        the job's copy of the batch's gradebook
+    course/             nbgrader root: source/, submitted/, autograded/, feedback/
     package/descentlab  the instructor's provided modules + the student's exercise modules
-    kernels/python3     the kernel spec that starts kernels in the sandbox
-    home/, runtime/     the kernel's HOME and its connection files and IPC sockets
     result.json         written by the job
-
-and, where the student's kernel cannot read them, ``jobs/.private/<student>/``
-with the job's ``gradebook.db`` and ``source/`` (the hidden tests).
 """
 
+import contextlib
 import json
 import os
 import sys
@@ -33,19 +33,21 @@ import warnings
 from pathlib import Path
 
 import nbformat
+from nbconvert.preprocessors import ClearMetadataPreprocessor
 from nbgrader.api import Gradebook
 from nbgrader.apps import NbGraderAPI
-from nbgrader.preprocessors import ClearHiddenTests
+from nbgrader.preprocessors import (
+    CheckCellMetadata,
+    ClearHiddenTests,
+    LimitOutput,
+    SaveAutoGrades,
+)
+from nbgrader.utils import is_grade
 from sqlalchemy.exc import SAWarning
 
 from . import sandbox, trusted
 from .records import write_json
 from .release import course_config
-
-#: Checks' own messages start with these: they may be shown; anything else a
-#: graded cell raised came from a hidden test and is not.
-VISIBLE_MESSAGES = ("Fix `", "is not written yet")
-HIDDEN_FAILURE = "A hidden test failed: it tries other inputs, shapes or properties."
 
 
 def run(folder):
@@ -53,125 +55,61 @@ def run(folder):
     folder = Path(folder)
     job = json.loads((folder / "job.json").read_text())
     student, course = job["student"], folder / "course"
-    secret = Path(job["secret"])
     config = course_config(course)
-    # Hidden tests and the job's gradebook are outside the student's reach.
-    config.CourseDirectory.source_directory = str(secret / "source")
-    config.CourseDirectory.db_url = f"sqlite:///{secret / 'gradebook.db'}"
-    # The kernel may have no network at all: it talks over IPC sockets in its own folder.
-    config.KernelManager.transport = "ipc"
-    config.KernelManager.ip = str(folder / "runtime" / "kernel")
-    config.Execute.timeout = job["cell_timeout"]
-    api = NbGraderAPI(config=config)
-    limits = sandbox.Limits.read(folder / "limits.json")
-    result = {"student": student, "notebooks": {}, "verified": False}
-    to_verify, where = [], None
-    for name in job["notebooks"]:
-        outcome = api.autograde(name, student)
-        graded = course / "autograded" / student / name / f"{name}.ipynb"
-        entry = {"cells": {}, "mistakes": [], "error": None, "trusted": {}}
-        if outcome["success"] and graded.exists():
-            source = secret / "source" / name / graded.name
-            entry["mistakes"] = hide_hidden_tests(graded, source)
-            entry["cells"] = cell_scores(secret / "gradebook.db", name, student)
-            to_verify += graded_cells(name, source)
-            where = graded.parent
-            feedback = api.generate_feedback(name, student)
-            if not feedback["success"]:
-                entry["error"] = "no feedback written"
-        else:
-            entry["error"] = last_error(outcome)
-        result["notebooks"][name] = entry
-        write_result(folder, result)
-    # One sandboxed evaluation for all notebooks: the trusted verdicts.
-    verdicts = trusted.verify(to_verify, folder / "package", limits,
-                              timeout=3 * job["cell_timeout"], cwd=where)
-    for (name, grade_id), verdict in verdicts.items():
-        result["notebooks"][name]["trusted"][grade_id] = verdict
+    config.CourseDirectory.db_url = f"sqlite:///{folder / 'gradebook.db'}"
+    config.Autograde.autograde_preprocessors = [
+        trusted.TrustedExecute, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
+        CheckCellMetadata]
+    result = {"student": student, "notebooks": {}, "problems": [], "verified": False}
+    claim = sandbox.claim_uid() if job["separate_user"] else contextlib.nullcontext()
+    with claim as uid:
+        limits = sandbox.Limits(uid=uid, isolate=job["sandbox"])
+        evaluator = trusted.Evaluator(folder / "package", limits, job["cell_timeout"])
+        config.TrustedExecute.evaluator = evaluator
+        api = NbGraderAPI(config=config)
+        try:
+            for name in job["notebooks"]:
+                result["notebooks"][name] = grade_notebook(api, course, folder, name, student)
+                write_json(folder / "result.json", result)
+        finally:
+            evaluator.stop()
+    result["problems"] = list(dict.fromkeys(evaluator.incidents))
     result["verified"] = True
-    write_result(folder, result)
+    write_json(folder / "result.json", result)
     return result
 
 
-def hide_hidden_tests(graded, source):
-    """Remove hidden tests from an autograded notebook before feedback is made from it.
+def grade_notebook(api, course, folder, name, student):
+    """Autograde one notebook and write its feedback; its entry of the result."""
+    outcome = api.autograde(name, student)
+    graded = course / "autograded" / student / name / f"{name}.ipynb"
+    entry = {"cells": {}, "mistakes": [], "error": None}
+    if not (outcome["success"] and graded.exists()):
+        entry["error"] = last_error(outcome)
+        return entry
+    entry["mistakes"] = hide_hidden_tests(graded)
+    entry["cells"] = cell_scores(folder / "gradebook.db", name, student)
+    if not api.generate_feedback(name, student)["success"]:
+        entry["error"] = "no feedback written"
+    return entry
 
-    Graded cells get the source the student saw (hidden tests cleared with
-    nbgrader's own ``ClearHiddenTests``); an error that did not come from a visible
-    check is replaced by one line. Returns the checks' messages that name a
-    mistake, for the class report.
+
+def hide_hidden_tests(graded):
+    """Clear the hidden tests from an autograded notebook before feedback is made from it.
+
+    Its graded cells hold the instructor's code (nbgrader restored it) and the
+    trusted outputs; nbgrader's own ``ClearHiddenTests`` removes the hidden part.
+    Returns the mistakes the checks named, for the class report.
     """
     notebook = nbformat.read(graded, as_version=4)
     clearer = ClearHiddenTests()
-    masters = {cell.metadata.nbgrader["grade_id"]: cell
-               for cell in nbformat.read(source, as_version=4).cells
-               if cell.metadata.get("nbgrader", {}).get("grade")}
     mistakes = []
-    for cell in notebook.cells:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if cell.cell_type != "code" or grade_id not in masters:
-            continue
-        shown, _ = clearer.preprocess_cell(nbformat.from_dict(masters[grade_id]), {}, 0)
-        cell.source = shown.source
-        secret = _hidden_lines(masters[grade_id].source)
-        # Keep the checks' verdict lines and errors; anything else a graded cell printed
-        # may be a student's function printing its caller, the hidden tests.
-        cell.outputs = [_verdict_lines(output) for output in cell.get("outputs", [])
-                        if output.output_type in ("stream", "error")]
-        cell.outputs = [output for output in cell.outputs if output is not None]
-        for output in cell.outputs:
-            if output.output_type != "error":
-                continue
-            if any(mark in output.evalue for mark in VISIBLE_MESSAGES):
-                mistakes += [line.removeprefix("Likely mistake: ").strip()
-                             for line in output.evalue.splitlines()
-                             if line.startswith("Likely mistake: ")]
-            else:
-                output.ename, output.evalue = "HiddenTestFailed", HIDDEN_FAILURE
-            if _quotes(output.evalue, secret):
-                output.evalue = "(message withheld: it quoted the hidden tests)"
-            # A traceback quotes the cell's lines around the error: hidden tests included.
-            output.traceback = [f"{output.ename}: {output.evalue}"]
-        for output in cell.outputs:
-            if output.output_type == "stream" and _quotes(output.text, secret):
-                output.text = "(output withheld: it quoted the hidden tests)\n"
+    for index, cell in enumerate(notebook.cells):
+        if cell.cell_type == "code" and is_grade(cell):
+            clearer.preprocess_cell(cell, {}, index)
+            mistakes += trusted.named_mistakes(cell.outputs)
     nbformat.write(notebook, graded)
     return mistakes
-
-
-def _hidden_lines(source):
-    """The substantial lines of a cell's hidden tests (what must never be shown)."""
-    inside, lines = False, set()
-    for line in source.splitlines():
-        if "BEGIN HIDDEN TESTS" in line:
-            inside = True
-        elif "END HIDDEN TESTS" in line:
-            inside = False
-        elif inside and len(line.strip()) > 12:
-            lines.add(line.strip())
-    return lines
-
-
-def _quotes(text, secret):
-    return any(line in text for line in secret)
-
-
-def _verdict_lines(output):
-    """A stream output cut down to the checks' own ✔ lines (None if none are left)."""
-    if output.output_type != "stream":
-        return output
-    lines = [line for line in output.text.splitlines(keepends=True) if line.startswith("✔")]
-    if not lines:
-        return None
-    output.text = "".join(lines)
-    return output
-
-
-def graded_cells(name, source):
-    """``(notebook, grade_id, code)`` of the source notebook's graded code cells."""
-    return [(name, cell.metadata.nbgrader["grade_id"], cell.source)
-            for cell in nbformat.read(source, as_version=4).cells
-            if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade")]
 
 
 def cell_scores(database, name, student):
@@ -187,29 +125,18 @@ def last_error(outcome):
     return lines[-1].removeprefix("[ERROR] ") if lines else "nbgrader could not grade it"
 
 
-def write_result(folder, result):
-    """Replace ``result.json`` atomically: a killed job leaves the last complete one."""
-    write_json(folder / "result.json", result)
-
-
 def serve():
     """Grade the job folders named on standard input, one per line, answering each
     with one line on standard output: ``ok``, or ``failed <reason>``.
 
-    Everything else written to standard output (by nbgrader or the processes it
-    starts) goes to standard error, so it cannot be taken for an answer.
+    Everything else written to standard output (by nbgrader) goes to standard
+    error, so it cannot be taken for an answer.
     """
     answers = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1)
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     for line in sys.stdin:
-        folder = Path(line.strip())
-        job = json.loads((folder / "job.json").read_text())
-        # What the job's nbgrader needs to find: the sandbox's kernel spec, the
-        # kernel's runtime folder, and a HOME the student's kernels cannot read.
-        os.environ.update(JUPYTER_PATH=str(folder), JUPYTER_RUNTIME_DIR=str(folder / "runtime"),
-                          HOME=job["secret"])
         try:
-            run(folder)
+            run(Path(line.strip()))
         except Exception as error:  # reported for this student; the worker goes on
             first = str(error).splitlines()[0] if str(error) else ""
             answers.write(f"failed {type(error).__name__}: {first}\n")

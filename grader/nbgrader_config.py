@@ -6,6 +6,7 @@ holds no paths.
 
 c = get_config()  # noqa: F821 (provided by traitlets when the file is loaded)
 
-# A kernel cell that runs longer than this is interrupted; the next cells still run.
+# A cell that runs longer than this is interrupted (the Validate button, nbgrader's
+# own autograde); `make grade` sets its own per-call time in grader.grade.
 c.Execute.timeout = 60
 

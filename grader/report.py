@@ -45,6 +45,10 @@ def collect(batch, students):
     return scores, cells, manual
 
 
+#: Labels are student-derived text: drawn as they are, never parsed as mathtext ($...$).
+PLAIN_TEXT = {"text.parse_math": False, "text.usetex": False}
+
+
 def _figure_html(fig):
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", bbox_inches="tight", dpi=90)
@@ -76,6 +80,14 @@ def write(batch, outcome, mistakes, late):
     problems = {s: found for s, found in outcome.problems.items() if s not in outcome.refused}
     students = sorted(problems)
     scores, cells, manual = collect(batch, students)
+    with plt.rc_context(PLAIN_TEXT):
+        parts = _parts(outcome, students, problems, scores, cells, manual, mistakes, late)
+    page = "<!doctype html><meta charset=utf-8><title>Descent Lab report</title>" + "\n".join(parts)
+    (batch.out / "report.html").write_text(page, encoding="utf-8")
+
+
+def _parts(outcome, students, problems, scores, cells, manual, mistakes, late):
+    """The page's parts, in order: HTML text, every student-derived string escaped."""
     named = Counter(m for per_student in mistakes.values() for found in per_student.values()
                     for m in set(found))
     parts = [f"<h1>Descent Lab: class report</h1><p>{len(students)} students graded.</p>",
@@ -111,5 +123,4 @@ def write(batch, outcome, mistakes, late):
     if outcome.missing:
         parts.append("<h2>Roster students with no submission</h2><p>"
                      + ", ".join(html.escape(s) for s in outcome.missing) + "</p>")
-    page = "<!doctype html><meta charset=utf-8><title>Descent Lab report</title>" + "\n".join(parts)
-    (batch.out / "report.html").write_text(page, encoding="utf-8")
+    return parts

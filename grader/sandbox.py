@@ -1,28 +1,32 @@
-"""The sandbox a student's kernel runs in while it is graded.
+"""The sandbox a student's code runs in while it is graded: a whitelist, made by bubblewrap.
 
-Each grading job (:mod:`grader.job`) starts its kernels through this module
-instead of ``ipykernel`` directly: a per-job kernel spec named ``python3``
-runs ``python -m grader.sandbox <limits.json> <connection file>``, which
+Student code runs only in the evaluator (:mod:`grader.evaluate`), started by
+:func:`command` through ``bwrap`` (Debian's ``bubblewrap``, the sandbox Flatpak
+uses). What the code can see is a whitelist, nothing else of the machine:
 
-1. sets resource limits: address space (numpy's BLAS is held to one thread, so
-   virtual memory stays close to what is used), CPU seconds, file size, open
-   files and processes;
-2. gives the kernel a private ``HOME`` and ``TMPDIR`` inside the job's folder;
-3. where the machine allows it (run as root, ``unshare`` and ``setpriv``
-   available), starts the kernel in new network and mount namespaces, with no
-   network at all (it talks to the grader over IPC sockets, not TCP) and the
-   instructor's ``solutions/`` hidden under an empty tmpfs, and as an unprivileged
-   user id of its own, so it cannot read the gradebook, the job's source notebooks
-   or other students' folders, which are not readable to that user;
-4. replaces itself with the kernel.
+- read-only: ``/usr`` (system libraries), the Python installation and the
+  virtual environment, the job's assembled package (the instructor's provided
+  modules and the student's exercise modules) and the evaluator's code;
+- its own writable ``/job`` (the working folder and ``HOME``), ``/tmp`` and
+  ``/dev/shm``: memory file systems of a fixed size that vanish with the sandbox;
+- its own ``/proc`` and process namespace (it sees only its own processes, and
+  all of them are killed when the evaluator ends), a minimal ``/dev``, no network.
 
-:func:`detect` finds out once, at the start of a batch, which of these
-protections this machine allows; the grader reports them and refuses to grade
-without isolation unless told to.
+Nothing the student's code writes reaches the machine's disk, so nothing the
+grader reads or deletes afterwards was written by a student: requests and
+answers cross on pipes, as data (:mod:`grader.wire`).
+
+Run as root, each running job also gets a user id of its own (claimed with
+:class:`claim_uid`, never shared with another job while it runs), and a
+process limit that binds only that id. Run as an ordinary user, bwrap makes a
+user namespace instead and the same whitelist applies; only the process limit
+is left out (it would count the instructor's own processes).
+
+Resource limits (memory, CPU time, file size, open files) are set on the
+sandbox's first process and inherited by all it starts.
 """
 
 import fcntl
-import json
 import os
 import resource
 import shutil
@@ -31,122 +35,207 @@ import stat
 import subprocess
 import sys
 import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from . import SOLUTIONS
+from . import REPO
 
-#: User ids with no account given to students' kernels, one per running job.
+#: User ids with no account given to students' code, one per running job (as root).
 FIRST_UID, UID_COUNT = 61000, 4000
 #: Locks that say which of those ids a running job (of any batch on this machine) holds.
 UID_LOCKS = Path(tempfile.gettempdir()) / "descentlab-grader-uids"
+#: Where the sandbox sees the job's package and the evaluator's code.
+JOB, PACKAGE, CODE = "/job", "/job/package", "/opt/descentlab-grader"
 
 
 @dataclass
 class Limits:
-    """What one kernel may use. Sizes in bytes, times in seconds."""
+    """What one sandbox may use. Sizes in bytes, times in seconds."""
 
     memory: int = 3 * 1024**3
     cpu: int = 300
     file_size: int = 64 * 1024**2
     open_files: int = 256
-    processes: int = 64
-    uid: int | None = None  # None: keep the grader's user (no isolation)
-    isolate: bool = False  # new network and mount namespaces
-    hidden: list = field(default_factory=lambda: [str(SOLUTIONS)])
-    env: dict = field(default_factory=dict)  # set for the kernel only (e.g. PYTHONPATH)
-    exposed: list = field(default_factory=list)  # folders the kernel must reach
+    processes: int = 64  # applied only with a user id of the job's own
+    job_size: int = 256 * 1024**2  # /job
+    tmp_size: int = 256 * 1024**2  # /tmp
+    shm_size: int = 64 * 1024**2  # /dev/shm
+    uid: int | None = None  # None: the grader's own user, in a user namespace
+    isolate: bool = True  # False only where the instructor allowed grading unsafely
 
-    def write(self, path):
-        Path(path).write_text(json.dumps(asdict(self)))
 
-    @classmethod
-    def read(cls, path):
-        return cls(**json.loads(Path(path).read_text()))
+def bwrap():
+    """The path of ``bwrap``, or None."""
+    return shutil.which("bwrap")
+
+
+def readable_paths():
+    """What the sandbox sees of the machine, read-only: (host path, path inside) pairs."""
+    paths = [("/usr", "/usr")]
+    for prefix in {os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix)}:
+        if not prefix.startswith("/usr/"):
+            paths.append((prefix, prefix))
+    return paths
+
+
+def command(limits, package, argv):
+    """The ``bwrap`` command that runs ``argv`` in a sandbox with ``package`` at /job/package.
+
+    The resource limits are set by the caller (:func:`set_limits`, as ``preexec_fn``).
+    Without ``limits.isolate`` (``ALLOW_UNSAFE=1`` where bwrap cannot work) the
+    command runs ``argv`` unconfined, with the same environment, in a new folder.
+    """
+    if not limits.isolate:
+        folder = tempfile.mkdtemp(prefix="descentlab-unsafe-")
+        env = {**_environment(package, REPO), "HOME": folder, "TMPDIR": folder,
+               "MPLCONFIGDIR": f"{folder}/matplotlib"}
+        return ["env", "-i", f"--chdir={folder}", *(f"{k}={v}" for k, v in env.items()), *argv]
+    args = [bwrap(), "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
+            "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--clearenv"]
+    if limits.uid is None:
+        args += ["--unshare-user", "--disable-userns"]
+    else:  # root makes the namespaces, then setpriv drops to the student's own id
+        args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID",
+                 "--cap-add", "CAP_SETPCAP"]
+    # Folders on the way to what is bound are made traversable (bwrap's own are not
+    # always, and the student's user id must reach the interpreter).
+    inside_paths = [inside for _, inside in readable_paths()] + [f"{CODE}/grader"]
+    ancestors = sorted({str(parent) for path in inside_paths for parent in Path(path).parents
+                        if str(parent) != "/"}, key=len)
+    for folder in ancestors:
+        args += ["--perms", "0755", "--dir", folder]
+    for host, inside in readable_paths():
+        args += ["--ro-bind", host, inside]
+    for name in ("bin", "lib", "lib64", "sbin"):
+        target = Path("/") / name
+        if target.is_symlink():
+            args += ["--symlink", os.readlink(target), f"/{name}"]
+    args += ["--proc", "/proc", "--dev", "/dev",
+             "--perms", "1777", "--size", str(limits.job_size), "--tmpfs", JOB,
+             "--perms", "1777", "--size", str(limits.tmp_size), "--tmpfs", "/tmp",
+             "--perms", "1777", "--size", str(limits.shm_size), "--tmpfs", "/dev/shm",
+             "--ro-bind", str(package), PACKAGE,
+             "--ro-bind", str(REPO / "grader"), f"{CODE}/grader",
+             "--chdir", JOB]
+    for key, value in _environment(PACKAGE, CODE).items():
+        args += ["--setenv", key, value]
+    if limits.uid is not None:
+        args += ["--", "setpriv", f"--reuid={limits.uid}", f"--regid={limits.uid}",
+                 "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs"]
+    return [*args, "--", *argv]
+
+
+def _environment(package, code):
+    return {"PATH": "/usr/bin:/bin", "HOME": JOB, "TMPDIR": "/tmp", "LANG": "C.UTF-8",
+            "PYTHONPATH": f"{package}{os.pathsep}{code}", "PYTHONDONTWRITEBYTECODE": "1",
+            "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg",
+            "MPLCONFIGDIR": "/tmp/matplotlib"}
+
+
+def set_limits(limits):
+    """Apply ``limits``' resource limits to this process (and so to what it starts).
+
+    The process limit counts every process of a user id: it is set only when the
+    sandbox runs as an id of the job's own, never on the grader's own user.
+    """
+    pairs = [(resource.RLIMIT_AS, limits.memory), (resource.RLIMIT_CPU, limits.cpu),
+             (resource.RLIMIT_FSIZE, limits.file_size),
+             (resource.RLIMIT_NOFILE, limits.open_files), (resource.RLIMIT_CORE, 0)]
+    if limits.uid is not None:
+        pairs.append((resource.RLIMIT_NPROC, limits.processes))
+    for name, value in pairs:
+        resource.setrlimit(name, (value, value))
 
 
 @dataclass(frozen=True)
 class Protections:
     """What this machine lets the grader do to contain student code."""
 
-    limits: bool
-    separate_user: bool
-    no_network: bool
-
-    def describe(self):
-        def state(on):
-            return "on" if on else "OFF"
-        return (f"resource limits {state(self.limits)}; separate user per student "
-                f"{state(self.separate_user)}; no network and solutions hidden "
-                f"{state(self.no_network)}")
+    sandbox: bool  # bwrap's whitelist, namespaces and limits work
+    separate_user: bool  # a user id of its own per job (grading as root)
+    why: str = ""  # why the sandbox does not work, when it does not
 
     @property
     def isolated(self):
-        return self.separate_user and self.no_network
+        return self.sandbox
+
+    def describe(self):
+        if not self.sandbox:
+            return f"OFF ({self.why})"
+        seen = ", ".join(inside for _, inside in readable_paths())
+        user = ("a user id of its own per student (process limit on)" if self.separate_user
+                else "your own user id in a user namespace (no per-student process limit)")
+        return (f"bubblewrap whitelist: student code sees only {seen} (read-only), its own "
+                f"package, a private /job, /tmp and /dev/shm, its own /proc; no network; "
+                f"runs as {user}")
 
 
 def detect():
-    """Find out which protections work here, by starting Python in each sandbox once."""
-    probe = [sys.executable, "-c", "import numpy"]
+    """Find out which protections work here, by starting Python in the sandbox once."""
+    if bwrap() is None:
+        return Protections(False, False, "bwrap not found: install Debian's bubblewrap")
+    # Python and numpy start, and the course's solutions are out of sight.
+    probe = [sys.executable, "-c", "import numpy, os, sys; "
+             f"sys.exit(os.path.exists({str(REPO / 'solutions')!r}))"]
+    root = os.geteuid() == 0 and shutil.which("setpriv") is not None
+    with tempfile.TemporaryDirectory() as package:
+        def works(limits):
+            try:
+                done = subprocess.run(command(limits, package, probe), capture_output=True,
+                                      timeout=120, preexec_fn=lambda: set_limits(limits))
+            except (OSError, subprocess.SubprocessError) as error:
+                return str(error)
+            return "" if done.returncode == 0 else done.stderr.decode(errors="replace")[-300:]
 
-    def works(limits):
-        try:
-            return subprocess.run(command(limits, probe), capture_output=True,
-                                  timeout=60).returncode == 0
-        except (OSError, subprocess.SubprocessError):
-            return False
-
-    tools = os.geteuid() == 0 and shutil.which("setpriv") and shutil.which("unshare")
-    isolated = False
-    if tools:
-        with claim_uid() as uid:
-            isolated = works(Limits(uid=uid, isolate=True))
-    network = isolated or bool(tools and works(Limits(isolate=True)))
-    return Protections(limits=True, separate_user=isolated, no_network=network)
+        if root:
+            os.chmod(package, 0o755)
+            with claim_uid() as uid:
+                if not works(Limits(uid=uid)):
+                    return Protections(True, True)
+        failure = works(Limits())
+    if not failure:
+        return Protections(True, False)
+    return Protections(False, False, f"bwrap cannot make a sandbox here: {failure.strip()}")
 
 
 class claim_uid:
     """Hold a user id that no other grading job on this machine holds (a context manager).
 
     Batches may run side by side (two courses, a test beside a real run); each
-    job's kernels get an id of their own, so that killing what a student left
-    running (:func:`kill_user`) and the per-user process limit reach that job
+    job's sandbox gets an id of its own, so that the process limit binds that job
     alone. The claim is an exclusive ``flock`` on a file in a root-only folder:
-    it ends when released or when the process holding it dies.
+    it ends when released or when the process holding it dies. Nothing of the
+    student's outlives the sandbox (its files are in memory file systems, its
+    processes in its own namespace), so an id is never reused while they exist.
     """
 
     def __enter__(self):
         UID_LOCKS.mkdir(mode=0o700, exist_ok=True)
-        info = UID_LOCKS.stat()
-        if info.st_uid != os.geteuid() or stat.S_IMODE(info.st_mode) != 0o700:
-            raise RuntimeError(f"{UID_LOCKS} must belong to the grader's user with mode 700; "
-                               "remove it and grade again")
+        info = UID_LOCKS.lstat()
+        if (not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid()
+                or stat.S_IMODE(info.st_mode) != 0o700):
+            raise RuntimeError(f"{UID_LOCKS} must be a folder of the grader's user with mode "
+                               "700; remove it and grade again")
         for uid in range(FIRST_UID, FIRST_UID + UID_COUNT):
-            handle = open(UID_LOCKS / f"{uid}.lock", "w")  # held until __exit__
+            fd = os.open(UID_LOCKS / f"{uid}.lock", os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW,
+                         0o600)
             try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                handle.close()
+                os.close(fd)
                 continue
-            self.handle, self.uid = handle, uid
+            self.fd, self.uid = fd, uid
             kill_user(uid)  # anything left by a grader that died holding this id
             return uid
         raise RuntimeError(f"all {UID_COUNT} user ids for grading are in use")
 
     def __exit__(self, *exc):
         kill_user(self.uid)
-        self.handle.close()
+        os.close(self.fd)
 
 
 def kill_user(uid):
-    """Kill every process of ``uid``: whatever a student's code left running.
-
-    Each student's code runs as a user of its own, so this reaches exactly that
-    student's processes, wherever they went (a process namespace's init dies with
-    the sandbox, but not if it changed its user before).
-    """
-    if uid is None:
-        return
+    """Kill every process of ``uid`` (a second line of defence behind the namespace)."""
     for status in Path("/proc").glob("[0-9]*/status"):
         try:
             uids = next(line for line in status.read_text().splitlines()
@@ -155,69 +244,3 @@ def kill_user(uid):
                 os.kill(int(status.parent.name), signal.SIGKILL)
         except (OSError, StopIteration, ValueError):
             pass  # the process ended meanwhile
-
-
-def set_limits(limits):
-    """Apply ``limits``' resource limits to this process (and so to what it starts)."""
-    for name, value in [(resource.RLIMIT_AS, limits.memory), (resource.RLIMIT_CPU, limits.cpu),
-                        (resource.RLIMIT_FSIZE, limits.file_size),
-                        (resource.RLIMIT_NOFILE, limits.open_files),
-                        (resource.RLIMIT_NPROC, limits.processes),
-                        (resource.RLIMIT_CORE, 0)]:
-        resource.setrlimit(name, (value, value))
-
-
-def command(limits, argv):
-    """The command that runs ``argv`` as ``limits`` say (the rlimits are set by the caller).
-
-    With ``isolate``: new network, mount and process namespaces; ``hidden``
-    folders covered by empty tmpfs; and every folder the kernel needs (the
-    interpreter, the virtual environment, ``exposed``) made reachable: a folder
-    on their way that other users cannot enter (such as ``/root``) is replaced by
-    a tmpfs holding only what is needed, so that a separate user can run the kernel.
-    """
-    if limits.uid is not None:
-        argv = ["setpriv", f"--reuid={limits.uid}", f"--regid={limits.uid}", "--clear-groups",
-                "--inh-caps=-all", "--bounding-set=-all", "--"] + argv
-    if not limits.isolate:
-        return argv
-    steps = [f"mount -t tmpfs -o ro,size=4k none {_quote(path)}"
-             for path in limits.hidden if Path(path).is_dir()]
-    needed = {Path(os.path.realpath(p)) for p in (sys.base_prefix, sys.prefix, *limits.exposed)}
-    closed = {}
-    for path in sorted(needed):
-        top = next((folder for folder in reversed(path.parents)
-                    if not os.stat(folder).st_mode & 0o001), None)
-        if top is not None:
-            closed.setdefault(top, []).append(path)
-    if closed:
-        steps.append("mount -t tmpfs -o mode=755 none /mnt")
-    for number, (top, paths) in enumerate(closed.items()):
-        keep = [f"/mnt/keep{number}_{i}" for i in range(len(paths))]
-        steps += [f"mkdir {k} && mount --bind {_quote(p)} {k}" for k, p in zip(keep, paths,
-                                                                              strict=True)]
-        steps.append(f"mount -t tmpfs -o mode=755 none {_quote(top)}")
-        steps += [f"mkdir -p {_quote(p)} && mount --move {k} {_quote(p)}"
-                  for k, p in zip(keep, paths, strict=True)]
-    script = " && ".join(steps + [f"exec {' '.join(map(_quote, argv))}"])
-    return ["unshare", "--net", "--mount", "--pid", "--fork", "--propagation", "private",
-            "--", "sh", "-c", script]
-
-
-def _quote(text):
-    return "'" + str(text).replace("'", "'\"'\"'") + "'"
-
-
-def main(argv=None):
-    limits_file, connection_file = (argv or sys.argv[1:])[:2]
-    limits = Limits.read(limits_file)
-    if limits.uid is not None:  # the kernel reads its connection file as its own user
-        os.chown(connection_file, limits.uid, limits.uid)
-    os.environ.update(limits.env)
-    set_limits(limits)
-    argv = command(limits, [sys.executable, "-m", "ipykernel_launcher", "-f", connection_file])
-    os.execvp(argv[0], argv)
-
-
-if __name__ == "__main__":
-    main()

@@ -1,262 +1,316 @@
-"""Scores that student code cannot influence: the trusted re-evaluation of graded cells.
+"""Every graded cell decided where student code cannot reach: the trusted verdict.
 
-Inside the kernel, a student's module runs beside the checks and could patch
-them, or numpy, or hide its tracebacks. So for every graded cell whose code only
-calls exercise functions, the job decides the score again, without running any
-student code in its own process:
+Grading runs no student code in the grader's process and trusts nothing a
+student's kernel says. For each graded cell, :class:`TrustedExecute` (an
+nbgrader preprocessor that takes the place of nbgrader's ``Execute`` in
+``nbgrader autograde``) runs the instructor's own cell, visible checks and
+hidden tests, here, with the instructor's checks, numpy and data. Where the
+cell calls the student's code (an exercise function, or a function or value the
+student's notebook defines, such as ``train`` or ``lr``), the call is made by
+the student's sandboxed :class:`Evaluator` and what comes back is read as data
+(:mod:`grader.wire`). So a student's code can return any value it likes, and
+the instructor's code decides what that value is worth.
 
-1. **record**: the cell's full code (visible checks and hidden tests, from the
-   instructor's source notebook) runs here with the exercise modules replaced by
-   the instructor's solved ones, wrapped to record every call's arguments;
-2. **evaluate**: a separate sandboxed process (:mod:`grader.evaluate`) imports the
-   student's modules, makes exactly those calls and writes what came back (or what
-   was raised, or which arguments were changed) as plain JSON;
-3. **replay**: the cell's code runs here again, the exercise functions answering
-   from that JSON; the cell scores its points if it runs to the end.
-
-Arguments are fixed by the cell's own seeds, so the calls of the replay are those
-recorded; a cell where they are not (its calls depend on the student's results,
-like a training loop) cannot be verified this way, and keeps nbgrader's score.
+The cell's outputs are written here: the checks' own lines and, when it fails,
+the check's message or, for a hidden test, one line that says a hidden test
+failed. nbgrader's ``SaveAutoGrades`` then scores the cell from those outputs,
+as it always does (no error: full points).
 """
 
+import ast
 import builtins
-import copy
-import importlib.util
-import json
+import contextlib
+import importlib
+import inspect
+import io
 import os
+import signal
 import subprocess
 import sys
 import types
-from pathlib import Path
+import warnings
 
 import numpy as np
+from nbgrader.preprocessors import NbGraderPreprocessor
+from nbgrader.utils import is_grade
+from traitlets import Any
 
 from descentlab import checks, gradcheck, problems, training
 from descentlab.course import EXERCISES
 
-from . import REPO, SOLUTIONS, sandbox
+from . import sandbox, wire
 
-#: Variables that graded cells use from earlier cells of their notebook.
+#: What a failing hidden test shows: never its code or message.
+HIDDEN_FAILURE = "A hidden test failed: it tries other inputs, shapes or properties."
+HIDDEN_MARK = "### BEGIN HIDDEN TESTS"
+#: Provided modules a graded cell may use, always the instructor's own.
+PROVIDED = {"np": np, "checks": checks, "gradcheck": gradcheck, "problems": problems,
+            "training": training}
+#: Variables that graded cells use from earlier cells of their notebook, made here
+#: with the course's own seeds.
 CONTEXT = {
     "01_loss": lambda: {"data": problems.linear_data(n=40, seed=0)},
+    "02_gradient_descent": lambda: {"data": problems.linear_data(n=40, seed=0)},
+    "06_training": lambda: {"data": training.digits(seed=0)},
 }
 
 
-class Unverifiable(Exception):
-    """The cell's calls differ between record and replay (they depend on results)."""
+class EvaluationStopped(BaseException):
+    """The student's evaluator did not answer: it hung, died or answered nonsense.
+
+    A ``BaseException``, so that no check takes it for an error of the student's
+    function and words it as one.
+    """
 
 
-def reference_modules():
-    """The instructor's solved exercise modules, loaded from ``solutions/descentlab``."""
-    modules = {}
-    for name in EXERCISES:
-        spec = importlib.util.spec_from_file_location(
-            f"reference_{name}", SOLUTIONS / "descentlab" / f"{name}.py")
-        modules[name] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(modules[name])
-    return modules
-
-
-def namespace(notebook, proxies):
-    """What a graded cell sees: numpy, the provided modules, proxies for the exercises."""
-    names = {"np": np, "checks": checks, "gradcheck": gradcheck, "problems": problems,
-             "training": training, **proxies}
-    names.update(CONTEXT.get(notebook, dict)())
-    return names
-
-
-def recorder(references, calls):
-    """Proxy modules that call the reference functions and record each call's arguments."""
-    def wrap(module, function):
-        def call(*args, **kwargs):
-            calls.append([module, function, copy.deepcopy(args), copy.deepcopy(kwargs)])
-            return getattr(references[module], function)(*args, **kwargs)
-        call.__name__ = function
-        return call
-    return {module: types.SimpleNamespace(**{f: wrap(module, f) for f in functions})
-            for module, functions in EXERCISES.items()}
-
-
-def replayer(calls, answers):
-    """Proxy modules that answer each call from the evaluated ``answers``, in order."""
-    position = iter(range(len(calls)))
-
-    def wrap(module, function):
-        def call(*args, **kwargs):
-            index = next(position, None)
-            if index is None or calls[index][:2] != [module, function] or not _same(
-                    [args, kwargs], calls[index][2:]):
-                raise Unverifiable(f"call of {module}.{function} not as recorded")
-            answer = answers[index]
-            for position_changed in answer.get("mutated", []):
-                _disturb(args[position_changed])
-            return decode(answer["result"])
-        call.__name__ = function
-        return call
-    return {module: types.SimpleNamespace(**{f: wrap(module, f) for f in functions})
-            for module, functions in EXERCISES.items()}
-
-
-def _same(a, b):
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)
-                and a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b))
-    if isinstance(a, dict):
-        return isinstance(b, dict) and a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    if isinstance(a, list | tuple):
-        return (isinstance(b, list | tuple) and len(a) == len(b)
-                and all(_same(x, y) for x, y in zip(a, b, strict=True)))
-    return type(a) is type(b) and a == b
-
-
-def _disturb(argument):
-    """Change an argument in place, as the student's function did in the sandbox."""
-    if isinstance(argument, dict):
-        argument = next(iter(argument.values()))
-    if isinstance(argument, np.ndarray) and argument.size:
-        argument.flat[0] = argument.flat[0] + 1 if argument.flat[0] == argument.flat[0] else 0
-
-
-def encode(value):
-    """Plain JSON for what a student's function returned (used in the sandbox)."""
-    if isinstance(value, bool | int | float | np.integer | np.floating):
-        return {"t": "number", "kind": type(value).__name__, "v": _number(value)}
-    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
-        return {"t": "array", "dtype": str(value.dtype), "shape": list(value.shape),
-                "v": [_number(x) for x in value.ravel().tolist()]}
-    if isinstance(value, tuple | list):
-        return {"t": type(value).__name__, "v": [encode(item) for item in value]}
-    if isinstance(value, dict):
-        return {"t": "dict", "v": {str(k): encode(item) for k, item in value.items()}}
-    return {"t": "other", "v": repr(value)[:200]}
-
-
-def _number(x):
-    x = float(x) if not isinstance(x, bool | int) else x
-    return x if not isinstance(x, float) or np.isfinite(x) else str(x)
-
-
-def _from_number(x):
-    return float(x) if isinstance(x, str) else x
-
-
-class _Opaque:
-    """Something that was neither a number nor an array: it compares equal to nothing."""
-
-    def __init__(self, text):
-        self.text = text
-
-    def __repr__(self):
-        return self.text
-
-
-def decode(value):
-    """The Python value of :func:`encode`'s JSON; never runs student code."""
-    kind = value["t"]
-    if kind == "number":
-        number = _from_number(value["v"])
-        return {"bool": bool, "int": int}.get(value["kind"], np.float64)(number)
-    if kind == "array":
-        data = [_from_number(x) for x in value["v"]]
-        return np.array(data, dtype=value["dtype"]).reshape(value["shape"])
-    if kind in ("tuple", "list"):
-        items = [decode(item) for item in value["v"]]
-        return tuple(items) if kind == "tuple" else items
-    if kind == "dict":
-        return {k: decode(item) for k, item in value["v"].items()}
-    if kind == "raised":
-        builtin = getattr(builtins, value["type"], None)
-        if isinstance(builtin, type) and issubclass(builtin, Exception):
-            raise builtin(value["v"])  # e.g. the ValueError a check expects, or the stub's
-        raise type(value["type"], (Exception,), {})(value["v"])
-    return _Opaque(value["v"])
-
-
-def run_cell(code, names):
-    """True if ``code`` runs to the end in ``names``; Unverifiable propagates."""
-    try:
-        exec(compile(code, "<graded cell>", "exec"), names)  # the instructor's own cell
-    except Unverifiable:
-        raise
-    except BaseException:  # a failed check or hidden test, or a replayed error
-        return False
-    return True
-
-
-def verify(cells, package, limits, timeout=120, cwd=None):
-    """Trusted pass/fail of graded cells, with one sandboxed evaluation for all of them.
+class Evaluator:
+    """The student's side of grading: :mod:`grader.evaluate` in the sandbox, on pipes.
 
     Parameters
     ----------
-    cells : list of (notebook, grade_id, code)
-        The graded cells to decide, with their full source (hidden tests included).
     package : path-like
-        The folder holding the student's assembled ``descentlab``.
+        Folder holding the student's assembled ``descentlab``.
     limits : grader.sandbox.Limits
-        How to run the student's code.
-    timeout : float
-        Seconds the evaluation may take.
-    cwd : path-like, optional
-        Where the student's code runs (the kernel's folder, so that it sees the same).
-
-    Returns
-    -------
-    dict of (str, str) to bool or None
-        Per (notebook, grade id): passed, failed, or None where it cannot be
-        decided this way. If the evaluation of all cells at once fails (the
-        student's code hangs it, crashes it or answers nonsense), each cell is
-        evaluated on its own, and a cell whose evaluation fails fails: breaking
-        the evaluation never leaves the kernel's verdict standing.
+        The sandbox's limits.
+    call_timeout : float
+        Seconds one request may take; past that the evaluator is stopped and the
+        request fails (the next request starts a new one).
     """
-    references = reference_modules()
-    recorded = {}
-    for notebook, grade_id, code in cells:
-        calls = []
-        with np.errstate(all="ignore"):
-            if run_cell(code, namespace(notebook, recorder(references, calls))) and calls:
-                recorded[notebook, grade_id] = (code, calls)
-    verdicts = {(notebook, grade_id): None for notebook, grade_id, _ in cells}
-    if not recorded:
-        return verdicts
-    everything = [call for _, calls in recorded.values() for call in calls]
-    answers = evaluate(everything, Path(package), limits, timeout, cwd)
-    start = 0
-    for key, (code, calls) in recorded.items():
-        if answers is None:
-            mine = evaluate(calls, Path(package), limits, timeout / len(recorded), cwd)
-        else:
-            mine = answers[start:start + len(calls)]
-            start += len(calls)
-        if mine is None:
-            verdicts[key] = False
-            continue
+
+    def __init__(self, package, limits, call_timeout):
+        self.package, self.limits, self.call_timeout = package, limits, call_timeout
+        self.process = None
+        self.loaded = {}  # notebook -> its student cells, to load again after a restart
+        self.incidents = []  # what went wrong, for the instructor's report
+
+    def __deepcopy__(self, memo):  # traitlets copies configs; there is one evaluator
+        return self
+
+    def start(self):
+        argv = sandbox.command(self.limits, self.package,
+                               [sys.executable, "-m", "grader.evaluate"])
+        self.process = subprocess.Popen(
+            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            start_new_session=True, preexec_fn=lambda: sandbox.set_limits(self.limits))
+        self.answers = wire.LineReader(self.process.stdout)
+        for notebook, cells in self.loaded.items():
+            self._send({"op": "load", "notebook": notebook, "cells": cells,
+                        "cell_timeout": self.call_timeout}, self.call_timeout * len(cells))
+
+    def stop(self):
+        if self.process is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+        self.process.stdin.close()
+        self.process.stdout.close()
+        self.process = None
+        if self.limits.uid is not None:
+            sandbox.kill_user(self.limits.uid)
+
+    def request(self, message, timeout=None):
+        """Send one request and return its answer (a dict); :class:`EvaluationStopped`
+        if the evaluator does not answer in time, dies, or answers nonsense."""
+        if self.process is None:
+            self.start()
+        return self._send(message, timeout or self.call_timeout)
+
+    def _send(self, message, timeout):
         try:
-            with np.errstate(all="ignore"):
-                verdicts[key] = run_cell(code, namespace(key[0], replayer(calls, mine)))
-        except Unverifiable:
-            verdicts[key] = None
-    return verdicts
+            wire.write_message(self.process.stdin, message)
+            return wire.parse_message(self.answers.line(timeout))
+        except TimeoutError:
+            reason = (f"a call of the student's code took over {timeout:g} s and was stopped "
+                      "(an endless loop?)")
+        except (EOFError, BrokenPipeError):
+            try:  # the evaluator is ending: how?
+                reason = ("the student's code ended the evaluation (exit status "
+                          f"{self.process.wait(timeout=5)})")
+            except subprocess.TimeoutExpired:
+                reason = "the evaluation stopped answering"
+        except (OSError, wire.WireError) as error:
+            reason = f"the evaluation answered nonsense ({error})"
+        self.stop()
+        self.incidents.append(reason)
+        raise EvaluationStopped(reason)
+
+    def load(self, notebook, cells):
+        """Run the student's own code ``cells`` of ``notebook`` in the evaluator."""
+        if notebook not in self.loaded:
+            self.loaded[notebook] = cells
+            self.request({"op": "load", "notebook": notebook, "cells": cells,
+                          "cell_timeout": self.call_timeout},
+                         self.call_timeout * max(1, len(cells)))
+
+    def function(self, like=None, **target):
+        """A function that calls the student's ``target`` in the evaluator.
+
+        With ``like`` (the instructor's function of that name) it has that
+        function's signature, for helpers that read it (the runner finds an
+        optimizer's state from its parameters).
+        """
+        def call(*args, **kwargs):
+            reply = self.request({"op": "call", **target, "args": wire.encode(list(args)),
+                                  "kwargs": wire.encode(kwargs)})
+            for index, value in reply.get("changed", []):
+                if isinstance(index, int) and 0 <= index < len(args):
+                    _write_back(args[index], wire.decode(value))
+            if "raised" in reply:
+                raise _student_error(reply["raised"], reply.get("message", ""))
+            return _decoded(reply["ok"])
+        call.__name__ = target["function"]
+        if like is not None:
+            call.__signature__ = inspect.signature(like)
+        return call
+
+    def notebook_value(self, notebook, name):
+        """What ``name`` is in the student's notebook: data, or a function to call there."""
+        reply = self.request({"op": "value", "notebook": notebook, "name": name})
+        if "ok" not in reply:
+            raise KeyError(name)
+        if isinstance(reply["ok"], dict) and reply["ok"].get("t") == "function":
+            return self.function(notebook=notebook, function=name)
+        return _decoded(reply["ok"])
 
 
-def evaluate(calls, package, limits, timeout, cwd=None):
-    """Make ``calls`` with the student's functions in the sandbox; their answers, or None."""
-    home = Path(limits.env.get("HOME", package.parent))  # the student's user may write here
-    request, reply = home / "calls.json", home / "answers.json"
-    request.write_text(json.dumps([[m, f, encode(list(a)), encode(k)] for m, f, a, k in calls]))
-    reply.unlink(missing_ok=True)
-    argv = sandbox.command(limits, [sys.executable, "-m", "grader.evaluate", str(request),
-                                    str(reply)])
-    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": f"{package}{os.pathsep}{REPO}",
-           "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg",
-           "HOME": str(home), "TMPDIR": str(home)}
+def _decoded(value):
     try:
-        subprocess.run(argv, env=env, timeout=timeout, capture_output=True, cwd=cwd,
-                       preexec_fn=lambda: sandbox.set_limits(limits))
-        answers = json.loads(reply.read_text())
-    except (subprocess.TimeoutExpired, OSError, ValueError):
-        return None
-    finally:
-        sandbox.kill_user(limits.uid)
-    if not isinstance(answers, list) or len(answers) != len(calls):
-        return None
-    return answers
+        return wire.decode(value)
+    except wire.WireError as error:
+        raise EvaluationStopped(f"the evaluation answered nonsense ({error})") from None
+
+
+def _write_back(argument, value):
+    """Change the grader's own ``argument`` as the student's function changed its copy."""
+    if isinstance(argument, dict) and isinstance(value, dict):
+        for key in argument.keys() & value.keys():
+            _write_back(argument[key], value[key])
+    elif isinstance(argument, list) and isinstance(value, list | tuple):
+        for index, item in enumerate(value[:len(argument)]):
+            argument[index] = item
+    elif isinstance(argument, np.ndarray) and argument.size:
+        try:
+            argument[...] = value
+        except (TypeError, ValueError):  # changed beyond its shape: still changed
+            argument.flat[0] = 1 if argument.flat[0] == 0 else 0
+
+
+def _student_error(name, message):
+    """The exception the student's code raised, rebuilt from its name and message.
+
+    The message is made one line, so that it cannot pose as a check's own lines
+    (a ``Likely mistake:`` the class report would count).
+    """
+    message = " ".join(str(message).splitlines())
+    builtin = getattr(builtins, name, None)
+    if isinstance(builtin, type) and issubclass(builtin, Exception):
+        return builtin(message)
+    name = name if name.isidentifier() else "Error"
+    return type(name, (Exception,), {})(message)
+
+
+def free_names(code):
+    """Names ``code`` reads without defining them itself."""
+    tree = ast.parse(code)
+    loaded, stored = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (loaded if isinstance(node.ctx, ast.Load) else stored).add(node.id)
+        elif isinstance(node, ast.FunctionDef | ast.ClassDef):
+            stored.add(node.name)
+        elif isinstance(node, ast.arg):  # parameters of functions and lambdas
+            stored.add(node.arg)
+        elif isinstance(node, ast.alias):
+            stored.add((node.asname or node.name).split(".")[0])
+    return loaded - stored - set(dir(builtins))
+
+
+def namespace(notebook, code, evaluator, student_cells):
+    """What a graded cell sees: the instructor's modules and data, the student's functions."""
+    names = dict(PROVIDED)
+    for module, functions in EXERCISES.items():
+        mine = importlib.import_module(f"descentlab.{module}")
+        names[module] = types.SimpleNamespace(**{
+            f: evaluator.function(getattr(mine, f), module=module, function=f)
+            for f in functions})
+    names.update(CONTEXT.get(notebook, dict)())
+    wanted = free_names(code) - set(names)
+    if wanted:
+        evaluator.load(notebook, student_cells)
+        for name in wanted:
+            with contextlib.suppress(KeyError):
+                names[name] = evaluator.notebook_value(notebook, name)
+    return names
+
+
+def split_hidden(code):
+    """``(visible, hidden)`` parts of a graded cell's code."""
+    visible, _, hidden = code.partition(HIDDEN_MARK)
+    return visible, hidden.replace("### END HIDDEN TESTS", "")
+
+
+def decide(notebook, code, evaluator, student_cells):
+    """Run one graded cell here; return its outputs (an error output when it fails)."""
+    printed = io.StringIO()
+    error = None
+    visible, hidden = split_hidden(code)
+    with contextlib.redirect_stdout(printed), warnings.catch_warnings(), \
+            np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        try:
+            names = namespace(notebook, code, evaluator, student_cells)
+            exec(compile(visible, "<graded cell>", "exec"), names)  # the instructor's code
+        except EvaluationStopped as stopped:
+            error = ("EvaluationStopped", str(stopped))
+        except Exception as failed:  # a failed check: its message is the student's to see
+            error = (type(failed).__name__, wire.clean_text(str(failed), 4000))
+        if error is None and hidden.strip():
+            shown = printed.getvalue()
+            try:
+                exec(compile(hidden, "<hidden tests>", "exec"), names)
+            except (Exception, EvaluationStopped):
+                error = ("HiddenTestFailed", HIDDEN_FAILURE)
+            printed = io.StringIO(shown)  # nothing a hidden test prints is shown
+            printed.seek(0, io.SEEK_END)
+    outputs = []
+    if printed.getvalue():
+        outputs.append({"output_type": "stream", "name": "stdout", "text": printed.getvalue()})
+    if error:
+        outputs.append({"output_type": "error", "ename": error[0], "evalue": error[1],
+                        "traceback": [f"{error[0]}: {error[1]}"]})
+    return outputs
+
+
+class TrustedExecute(NbGraderPreprocessor):
+    """nbgrader's ``Execute`` replaced: graded cells decided by :func:`decide`.
+
+    The student's own code cells are not run here: the evaluator runs them, in
+    the sandbox, when a graded cell needs what they define.
+    """
+
+    evaluator = Any(help="the student's Evaluator").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        import nbformat
+
+        notebook = resources["nbgrader"]["notebook"]
+        student_cells = [cell.source for cell in nb.cells
+                         if cell.cell_type == "code" and not is_grade(cell)]
+        for cell in nb.cells:
+            if cell.cell_type != "code":
+                continue
+            cell.execution_count = None
+            if is_grade(cell):
+                cell.outputs = [nbformat.from_dict(output) for output in
+                                decide(notebook, cell.source, self.evaluator, student_cells)]
+        return nb, resources
+
+
+def named_mistakes(outputs):
+    """The named mistakes in a cell's outputs (the checks' ``Likely mistake:`` lines)."""
+    return [line.removeprefix("Likely mistake: ").strip()
+            for output in outputs if output.get("output_type") == "error"
+            for line in output.get("evalue", "").splitlines()
+            if line.startswith("Likely mistake: ")]
+

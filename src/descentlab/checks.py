@@ -8,8 +8,15 @@ to tell the typical wrong answers apart, and
   what came back, what was expected and, where it recognises the mistake, its
   name and the fix.
 
-Expected values are computed here from the formulas, never from the solutions.
+Expected values are data (``expected.json``, written at release from the
+instructor's solutions): this module holds no implementation of an exercise
+that could be called or copied, only the cases, the right results on them, and
+what each named mistake returns on them.
 """
+
+import json
+from functools import cache
+from pathlib import Path
 
 import numpy as np
 
@@ -17,6 +24,52 @@ from .course import module_of, module_path
 from .stubs import ExerciseNotWritten
 
 _RTOL = 1e-6
+
+
+def decode_expected(value):
+    """Values of ``expected.json``: arrays as ``{"array": ..., "dtype": ...}``."""
+    if isinstance(value, dict):
+        if "array" in value:
+            return np.array(decode_expected(value["array"]), dtype=value["dtype"])
+        if "tuple" in value:
+            return tuple(decode_expected(v) for v in value["tuple"])
+        return {k: decode_expected(v) for k, v in value["dict"].items()}
+    if isinstance(value, list):
+        return [decode_expected(v) for v in value]
+    if value in ("nan", "inf", "-inf"):
+        return float(value)
+    return value
+
+
+@cache
+def _expected():
+    return json.loads((Path(__file__).parent / "expected.json").read_text("utf-8"))["dict"]
+
+
+def _cases(name):
+    """The visible cases of exercise ``name``, as new arrays (a student's code may change them)."""
+    return decode_expected(_expected()[name])
+
+
+def _run_cases(checker, hints, returns=None, not_finite=None):
+    """Call ``checker``'s function on every case of its exercise and judge each result.
+
+    ``hints`` maps each mistake key of the cases to its name and fix.
+    """
+    for case in _cases(checker.name):
+        args = case["args"]
+        if case["expect"] == "value_error":
+            checker.expect_value_error(*args, broadcast=case.get("broadcast"))
+            continue
+        got, shown = checker.call(*args, error_hint=ERROR_HINTS.get(case["error_hint"]))
+        mistakes = [(value, hints[key]) for key, value in case["mistakes"]]
+        if case["expect"] == "number":
+            checker.expect_number(got, case["right"], shown, mistakes)
+        elif case["expect"] == "array":
+            checker.expect_array(got, case["right"], shown, mistakes)
+        else:
+            checker.expect_state(got, case["right"], returns, shown, mistakes, not_finite)
+    checker.passed()
 
 
 class _Checker:
@@ -239,198 +292,110 @@ INTEGER_DIVISION = ("integer arithmetic (`//`, or an integer array): convert the
                     "with np.asarray(y, dtype=float).")
 
 
+MSE_HINTS = {
+    "sum_not_mean": SUM_NOT_MEAN,
+    "rmse": "taking the square root: that is RMSE; MSE has none.",
+    "mae": "averaging absolute errors (that is MAE): square them.",
+    "not_squared": "forgetting to square the errors.",
+    "halved": "halving: the note's MSE has no factor 1/2.",
+    "n_minus_one": "dividing by n - 1: MSE divides by n.",
+    "integer_division": INTEGER_DIVISION,
+    "rows_not_elements": ROWS_NOT_ELEMENTS,
+}
+
+
 def check_mse(mse):
     """Check ``mse(y_true, y_pred)`` against the note's definition, sum_i (y - y_)^2 / n."""
-    checker = _Checker("mse", mse, ("y_true", "y_pred"))
-    y_true = np.array([1.0, 2.0, 3.0, 4.0])
-    y_pred = np.array([1.5, 2.0, 2.0, 6.0])
-    diff = y_pred - y_true
-    expected = np.mean(diff**2)
-    got, shown = checker.call(y_true, y_pred)
-    checker.expect_number(got, expected, shown, [
-        (np.sum(diff**2), SUM_NOT_MEAN),
-        (np.sqrt(expected), "taking the square root: that is RMSE; MSE has none."),
-        (np.mean(np.abs(diff)), "averaging absolute errors (that is MAE): square them."),
-        (np.mean(diff), "forgetting to square the errors."),
-        (expected / 2, "halving: the note's MSE has no factor 1/2."),
-        (np.sum(diff**2) / (diff.size - 1), "dividing by n - 1: MSE divides by n."),
-        (np.sum(diff**2) // diff.size, INTEGER_DIVISION),
-    ])
+    _run_cases(_Checker("mse", mse, ("y_true", "y_pred")), MSE_HINTS)
 
-    grid_true = np.arange(6.0).reshape(3, 2)
-    grid_pred = grid_true + np.array([[1.0, -1.0], [2.0, 0.0], [0.0, 3.0]])
-    grid_diff = grid_pred - grid_true
-    got, shown = checker.call(grid_true, grid_pred)
-    checker.expect_number(got, np.mean(grid_diff**2), shown, [
-        (np.sum(grid_diff**2) / len(grid_diff), ROWS_NOT_ELEMENTS),
-        (np.sum(grid_diff**2), SUM_NOT_MEAN),
-    ])
 
-    got, shown = checker.call([1, 2, 3], [1, 2, 5], error_hint=LIST_INPUT)
-    checker.expect_number(got, 4 / 3, shown, [(1.0, INTEGER_DIVISION)])
-
-    got, shown = checker.call(np.array([1, 2, 3]), np.array([2, 2, 2]))
-    checker.expect_number(got, 2 / 3, shown, [(0.0, INTEGER_DIVISION)])
-
-    column = y_pred.reshape(-1, 1)
-    checker.expect_value_error(y_true, column, broadcast=np.mean((column - y_true) ** 2))
-    checker.passed()
+MSE_GRAD_HINTS = {
+    "missing_two": MISSING_TWO,
+    "wrong_sign": WRONG_SIGN,
+    "sum_not_mean": SUM_NOT_MEAN,
+    "two_and_sum": f"{MISSING_TWO} Also {SUM_NOT_MEAN}",
+    "rows_not_elements": ROWS_NOT_ELEMENTS,
+    "column": "wrong shape: you returned a column (n, 1) for an input of shape (n,); return "
+              "the shape of y_pred.",
+    "flattened": "wrong shape: you flattened the result; return the shape of y_pred.",
+}
 
 
 def check_mse_grad(mse_grad):
     """Check ``mse_grad(y_true, y_pred)`` against d MSE / d y_pred = 2 (y_pred - y_true) / n."""
-    checker = _Checker("mse_grad", mse_grad, ("y_true", "y_pred"))
+    _run_cases(_Checker("mse_grad", mse_grad, ("y_true", "y_pred")), MSE_GRAD_HINTS)
 
-    def expect(y_true, y_pred):
-        t, p = np.asarray(y_true, dtype=float), np.asarray(y_pred, dtype=float)
-        right = 2 * (p - t) / p.size
-        got, shown = checker.call(y_true, y_pred, error_hint=LIST_INPUT)
-        checker.expect_array(got, right, shown, [
-            (right / 2, MISSING_TWO),
-            (-right, WRONG_SIGN),
-            (right * p.size, SUM_NOT_MEAN),
-            (right * p.size / 2, f"{MISSING_TWO} Also {SUM_NOT_MEAN}"),
-            (right * p.size / len(p), ROWS_NOT_ELEMENTS),
-            (right.reshape(-1, 1), "wrong shape: you returned a column (n, 1) for an "
-                                   "input of shape (n,); return the shape of y_pred."),
-            (right.ravel(), "wrong shape: you flattened the result; return the shape "
-                            "of y_pred."),
-        ])
 
-    expect(np.array([1.0, 2.0, 3.0, 4.0]), np.array([1.5, 2.0, 2.0, 6.0]))
-    expect(np.arange(6.0).reshape(3, 2), np.array([[1.0, 0.0], [4.0, 3.0], [4.0, 8.0]]))
-    expect(np.array([[1.0], [2.0], [4.0]]), np.array([[2.0], [2.0], [1.0]]))
-    expect([1, 2, 3], [1, 2, 5])
-    expect(np.array([1, 2, 3]), np.array([2, 2, 6]))
-    column = np.array([[1.5], [2.0], [2.0]])
-    checker.expect_value_error(np.array([1.0, 2.0, 3.0]), column)
-    checker.passed()
+LINEAR_MSE_GRAD_HINTS = {
+    "missing_two": MISSING_TWO,
+    "wrong_sign": "wrong sign: the gradient is (2/n) X.T @ (X @ w - y); you have (y - X @ w).",
+    "sum_not_mean": SUM_NOT_MEAN,
+    "divided_by_d": "dividing by d, the number of weights; divide by n, the number of examples.",
+    "stopped_early": "stopping at the gradient with respect to the predictions: the chain rule "
+                     "multiplies it by X.T to get one value per weight.",
+}
 
 
 def check_linear_mse_grad(linear_mse_grad):
     """Check ``linear_mse_grad(w, X, y)`` against (2/n) X^T (X w - y)."""
-    checker = _Checker("linear_mse_grad", linear_mse_grad, ("w", "X", "y"))
-
-    def expect(w, X, y):
-        w_, X_, y_ = (np.asarray(a, dtype=float) for a in (w, X, y))
-        residual = X_ @ w_ - y_
-        right = 2 * X_.T @ residual / len(y_)
-        got, shown = checker.call(w, X, y, error_hint=LIST_INPUT)
-        checker.expect_array(got, right, shown, [
-            (right / 2, MISSING_TWO),
-            (-right, "wrong sign: the gradient is (2/n) X.T @ (X @ w - y); you have "
-                     "(y - X @ w)."),
-            (right * len(y_), SUM_NOT_MEAN),
-            (right * len(y_) / w_.size, "dividing by d, the number of weights; divide by "
-                                        "n, the number of examples."),
-            (2 * residual / len(y_), "stopping at the gradient with respect to the "
-                                     "predictions: the chain rule multiplies it by X.T to "
-                                     "get one value per weight."),
-        ])
-
-    rng = np.random.default_rng(0)
-    X = np.column_stack([np.ones(5), np.linspace(-1.0, 1.0, 5)])
-    expect(np.array([0.5, -1.0]), X, np.array([1.0, 0.0, 2.0, 1.0, 3.0]))
-    expect(rng.normal(size=3), rng.normal(size=(7, 3)), rng.normal(size=7))
-    expect([1, 2], [[1, 0], [1, 1], [1, 2]], [1, 3, 4])
-    expect(np.array([1, -1]), np.array([[1, 2], [1, 3], [1, 5]]), np.array([2, 1, 0]))
-    checker.passed()
+    _run_cases(_Checker("linear_mse_grad", linear_mse_grad, ("w", "X", "y")),
+               LINEAR_MSE_GRAD_HINTS)
 
 
 INTEGER_INPUT = ("integer arrays not handled: `theta -= ...` cannot store floats in an "
                  "integer array; compute a new float array, e.g. "
                  "np.asarray(theta, dtype=float) - ...")
+#: Hints for a call that raised, by the case's ``error_hint`` key.
+ERROR_HINTS = {"list_input": LIST_INPUT, "integer_input": INTEGER_INPUT}
+GD_STEP_HINTS = {
+    "ascent": "adding the gradient (that climbs uphill): gradient descent subtracts it, "
+              "theta - lr * grad.",
+    "no_lr": "ignoring lr: the step is lr * grad, not grad.",
+    "step_only": "returning the step instead of the new parameters theta - lr * grad.",
+    "divided_by_lr": "dividing by lr: the step is lr * grad.",
+}
 
 
 def check_gd_step(gd_step):
     """Check ``gd_step(theta, grad, lr)`` against theta - lr * grad."""
-    checker = _Checker("gd_step", gd_step, ("theta", "grad", "lr"))
+    _run_cases(_Checker("gd_step", gd_step, ("theta", "grad", "lr")), GD_STEP_HINTS)
 
-    def expect(theta, grad, lr):
-        t, g = np.asarray(theta, dtype=float), np.asarray(grad, dtype=float)
-        right = t - lr * g
-        got, shown = checker.call(theta, grad, lr, error_hint=INTEGER_INPUT)
-        checker.expect_array(got, right, shown, [
-            (t + lr * g, "adding the gradient (that climbs uphill): gradient descent "
-                         "subtracts it, theta - lr * grad."),
-            (t - g, "ignoring lr: the step is lr * grad, not grad."),
-            (-lr * g, "returning the step instead of the new parameters theta - lr * grad."),
-            (t - g / lr if lr else t * np.nan, "dividing by lr: the step is lr * grad."),
-        ])
 
-    expect(np.array([1.0, -2.0]), np.array([0.5, 1.0]), 0.1)
-    expect(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[1.0, 0.0], [0.0, -1.0]]), 0.5)
-    expect(np.array([1, 2]), np.array([1, 1]), 0.5)
-    expect([3.0, 1.0], [1.0, 2.0], 2.0)
-    expect(np.array([0.3]), np.array([0.7]), 0.0)
-    checker.passed()
+MAX_STABLE_LR_HINTS = {
+    "smallest": "using the smallest eigenvalue: the edge is set by the largest, 2 / λ_max.",
+    "no_two": "forgetting the factor 2: the edge is 2 / λ_max (1 / λ_max is where "
+              "oscillation starts).",
+    "trace": "using the trace, the sum of all eigenvalues; take the largest eigenvalue "
+             "(np.linalg.eigvalsh).",
+    "diagonal": "using the largest diagonal entry: it equals λ_max only for a diagonal "
+                "Hessian; use np.linalg.eigvalsh.",
+    "largest_entry": "using the largest entry: use the largest eigenvalue "
+                     "(np.linalg.eigvalsh).",
+    "inverted": "inverting the formula: it is 2 / λ_max.",
+}
 
 
 def check_max_stable_lr(max_stable_lr):
     """Check ``max_stable_lr(hessian)`` against 2 / (largest eigenvalue), on non-diagonal cases."""
-    checker = _Checker("max_stable_lr", max_stable_lr, ("hessian",))
+    _run_cases(_Checker("max_stable_lr", max_stable_lr, ("hessian",)), MAX_STABLE_LR_HINTS)
 
-    def expect(hessian):
-        eigenvalues = np.linalg.eigvalsh(hessian)
-        right = 2 / eigenvalues.max()
-        got, shown = checker.call(hessian)
-        checker.expect_number(got, right, shown, [
-            (2 / eigenvalues.min(), "using the smallest eigenvalue: the edge is set by "
-                                    "the largest, 2 / λ_max."),
-            (1 / eigenvalues.max(), "forgetting the factor 2: the edge is 2 / λ_max "
-                                    "(1 / λ_max is where oscillation starts)."),
-            (2 / np.trace(hessian), "using the trace, the sum of all eigenvalues; take "
-                                    "the largest eigenvalue (np.linalg.eigvalsh)."),
-            (2 / np.max(np.diag(hessian)), "using the largest diagonal entry: it equals "
-                                           "λ_max only for a diagonal Hessian; use "
-                                           "np.linalg.eigvalsh."),
-            (2 / np.max(np.abs(hessian)), "using the largest entry: use the largest "
-                                          "eigenvalue (np.linalg.eigvalsh)."),
-            (eigenvalues.max() / 2, "inverting the formula: it is 2 / λ_max."),
-        ])
 
-    expect(np.array([[3.0, 2.0], [2.0, 3.0]]))
-    expect(np.array([[4.0]]))
-    expect(np.diag([0.2, 4.0]))
-    q = np.linalg.qr(np.array([[1.0, 2.0, 0.0], [0.0, 1.0, 3.0], [1.0, 0.0, 1.0]]))[0]
-    expect(q @ np.diag([0.5, 2.0, 7.0]) @ q.T)
-    checker.passed()
+EXPONENTIAL_DECAY_HINTS = {
+    "staircase": "staircase ignored or inverted: staircase=True floors the exponent, "
+                 "floor(step / decay_steps); staircase=False does not.",
+    "every_step": "decaying every step: the exponent is step / decay_steps, so the rate is "
+                  "multiplied by decay_rate once every decay_steps steps.",
+    "upside_down": "the exponent upside down: it is step / decay_steps.",
+    "rounded": "rounding: staircase uses the floor, np.floor(step / decay_steps).",
+    "one_minus_rate": "using 1 - decay_rate: the rate is multiplied by decay_rate itself.",
+}
 
 
 def check_exponential_decay(exponential_decay):
     """Check ``exponential_decay`` against TensorFlow's lr0 * decay_rate ** (step / decay_steps)."""
-    checker = _Checker("exponential_decay", exponential_decay,
-                       ("lr0", "step", "decay_steps", "decay_rate", "staircase"))
-
-    def expect(lr0, step, decay_steps, decay_rate, staircase):
-        exponent = step / decay_steps
-        used = np.floor(exponent) if staircase else exponent
-        smooth, stairs = lr0 * decay_rate**exponent, lr0 * decay_rate ** np.floor(exponent)
-        right, other = (stairs, smooth) if staircase else (smooth, stairs)
-        got, shown = checker.call(lr0, step, decay_steps, decay_rate, staircase)
-        mistakes = [
-            (lr0 * decay_rate**step, "decaying every step: the exponent is "
-                                     "step / decay_steps, so the rate is multiplied by "
-                                     "decay_rate once every decay_steps steps."),
-            (lr0 * decay_rate ** (decay_steps / step) if step else np.nan,
-             "the exponent upside down: it is step / decay_steps."),
-            (lr0 * decay_rate ** round(exponent), "rounding: staircase uses the floor, "
-                                                  "np.floor(step / decay_steps)."),
-            (lr0 * (1 - decay_rate) ** used, "using 1 - decay_rate: the rate is "
-                                                 "multiplied by decay_rate itself."),
-        ]
-        if not np.isclose(other, right):
-            mistakes.insert(0, (other, "staircase ignored or inverted: staircase=True floors "
-                                       "the exponent, floor(step / decay_steps); "
-                                       "staircase=False does not."))
-        checker.expect_number(got, right, shown, mistakes)
-
-    expect(0.1, 270, 100, 0.5, False)
-    expect(0.1, 270, 100, 0.5, True)
-    expect(0.01, 0, 1000, 0.96, False)
-    expect(1.0, 50, 20, 0.9, True)
-    expect(0.5, 7, 7, 0.1, True)
-    checker.passed()
+    _run_cases(_Checker("exponential_decay", exponential_decay,
+                        ("lr0", "step", "decay_steps", "decay_rate", "staircase")),
+               EXPONENTIAL_DECAY_HINTS)
 
 
 def check_training(train, data):
@@ -442,17 +407,16 @@ def check_training(train, data):
     """
     checker = _Checker("train", train, ("w0", "X", "y", "lr", "steps"),
                        where="the cell above that defines `train`")
-    lr, steps = 0.2, 5
-    w = np.zeros(2)
-    for _ in range(steps):
-        w = w - lr * 2 / len(data.y) * data.X.T @ (data.X @ w - data.y)
+    (case,) = _cases("train")
+    lr, steps = case["args"]
+    w = case["right"]
     got, shown = checker.call(np.zeros(2), data.X, data.y, lr, steps)
     if not (isinstance(got, tuple) and len(got) == 2):
         checker.fail(f"{shown}\n  returned {type(got).__name__}\n  expected a pair (w, history)")
     got_w, history = got
     checker.expect_array(np.asarray(got_w, dtype=float), w, f"{shown}[0], the weights,", [
-        (w * 0, "not updating w: assign the result, w = optimizers.gd_step(w, grad, lr)."),
-    ])
+        (value, "not updating w: assign the result, w = optimizers.gd_step(w, grad, lr).")
+        for _, value in case["mistakes"]])
     history = np.asarray(history, dtype=float)
     if history.shape != (steps + 1,):
         checker.fail(
@@ -497,204 +461,96 @@ def check_lr_choice(lr, problem, theta0, tol, budget):
         "above and re-run both cells.")
 
 
-def _check_stateful(name, func, params, returns, cases, reference, not_finite=None):
-    """Run a stateful step function on ``cases`` and compare with ``reference``.
-
-    ``reference(*float_arrays, *numbers)`` returns the right tuple and the
-    ``(tuple, mistake name)`` pairs of typical mistakes for that case;
-    ``not_finite`` names the likely mistake behind a NaN or inf.
-    """
-    checker = _Checker(name, func, params)
-    for case in cases:
-        arrays = [np.asarray(a, dtype=float) for a in case if isinstance(a, np.ndarray)]
-        numbers = [a for a in case if not isinstance(a, np.ndarray)]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            right, variants = reference(*arrays, *numbers)
-        got, shown = checker.call(*case, error_hint=INTEGER_INPUT)
-        checker.expect_state(got, right, returns, shown, variants, not_finite)
-    checker.passed()
-
-
-MOMENTUM_CASES = [
-    (np.array([1.0, -2.0]), np.array([0.5, 1.0]), np.array([0.2, -0.4]), 0.1, 0.9),
-    (np.array([3.0]), np.array([-1.0]), np.array([0.7]), 0.5, 0.0),
-    (np.array([[1.0, 2.0], [0.0, -1.0]]), np.ones((2, 2)), np.full((2, 2), 0.5), 0.2, 0.5),
-    (np.array([1, 2]), np.array([1, -1]), np.array([0, 0]), 0.5, 0.9),
-]
 EMA_MOMENTUM = ("the exponential-moving-average form v = beta * v + (1 - beta) * grad. That "
                 "is not wrong maths: it is the same method with the learning rate scaled by "
                 "(1 - beta) (notebook 04 proves it). This course, the note, TensorFlow's "
                 "MomentumOptimizer and PyTorch's SGD use velocity = beta * velocity + grad.")
+MOMENTUM_HINTS = {
+    "ema": EMA_MOMENTUM,
+    "velocity_after": "updating the velocity after the step: the note updates d first, "
+                      "d = beta * d + grad, then steps with the new d.",
+    "wrong_sign": "wrong sign: theta - lr * velocity.",
+    "velocity_sign": "wrong sign of the velocity: velocity = beta * velocity + grad.",
+    "swapped": "beta and lr swapped: velocity = beta * velocity + grad, theta - lr * velocity.",
+    "order": "returning (velocity, theta): return (theta, velocity).",
+    "gradient_step": "stepping with the gradient instead of the velocity.",
+}
 
 
 def check_momentum_step(momentum_step):
     """Check ``momentum_step`` against the note: d = beta d + g, then theta - lr d."""
-    def reference(theta, g, d, lr, beta):
-        new_d = beta * d + g
-        ema, swapped = beta * d + (1 - beta) * g, lr * d + g
-        return (theta - lr * new_d, new_d), [
-            ((theta - lr * ema, ema), EMA_MOMENTUM),
-            ((theta - lr * d, new_d), "updating the velocity after the step: the note "
-                                      "updates d first, d = beta * d + grad, then steps "
-                                      "with the new d."),
-            ((theta + lr * new_d, new_d), "wrong sign: theta - lr * velocity."),
-            ((theta - lr * new_d, -new_d), "wrong sign of the velocity: velocity = "
-                                           "beta * velocity + grad."),
-            ((theta - beta * swapped, swapped), "beta and lr swapped: velocity = beta * "
-                                                "velocity + grad, theta - lr * velocity."),
-            ((new_d, theta - lr * new_d), "returning (velocity, theta): return "
-                                          "(theta, velocity)."),
-            ((theta - lr * g, new_d), "stepping with the gradient instead of the velocity."),
-        ]
+    _run_cases(_Checker("momentum_step", momentum_step,
+                        ("theta", "grad", "velocity", "lr", "beta")),
+               MOMENTUM_HINTS, ("theta", "velocity"))
 
-    _check_stateful("momentum_step", momentum_step, ("theta", "grad", "velocity", "lr", "beta"),
-                    ("theta", "velocity"), MOMENTUM_CASES, reference)
+
+NESTEROV_HINTS = {
+    "plain": "plain momentum: Nesterov steps with grad + beta * velocity, a look-ahead.",
+    "old_velocity": "looking ahead with the old velocity: update it first.",
+}
 
 
 def check_nesterov_step(nesterov_step):
     """Check the bonus ``nesterov_step`` against PyTorch's Nesterov momentum."""
-    def reference(theta, g, d, lr, beta):
-        new_d = beta * d + g
-        return (theta - lr * (g + beta * new_d), new_d), [
-            ((theta - lr * new_d, new_d), "plain momentum: Nesterov steps with "
-                                          "grad + beta * velocity, a look-ahead."),
-            ((theta - lr * (g + beta * d), new_d), "looking ahead with the old velocity: "
-                                                   "update it first."),
-        ]
-
-    _check_stateful("nesterov_step", nesterov_step, ("theta", "grad", "velocity", "lr", "beta"),
-                    ("theta", "velocity"), MOMENTUM_CASES, reference)
+    _run_cases(_Checker("nesterov_step", nesterov_step,
+                        ("theta", "grad", "velocity", "lr", "beta")),
+               NESTEROV_HINTS, ("theta", "velocity"))
 
 
-def _adam_reference(theta, g, m, v, t, lr, beta1, beta2, eps):
-    """Adam's right answer and what each typical mistake returns, for one case."""
-    def finish(m_new, v_new, m_hat, v_hat, root=None):
-        root = np.sqrt(v_hat) + eps if root is None else root
-        return theta - lr * m_hat / root, m_new, v_new
-
-    m1 = beta1 * m + (1 - beta1) * g
-    v1 = beta2 * v + (1 - beta2) * g**2
-    c1, c2 = 1 - beta1**t, 1 - beta2**t
-    right = finish(m1, v1, m1 / c1, v1 / c2)
-    lr_hat = lr * np.sqrt(c2) / c1
-    v_of_g = beta2 * v + (1 - beta2) * g
-    variants = [
-        (finish(m1, v1, m1, v1), "no bias correction: divide m by (1 - beta1**t) and v by "
-                                 "(1 - beta2**t) before the step (Algorithm 1)."),
-        (finish(m1, v1, m1 / c1, v1 / c2, np.sqrt(v1 / c2 + eps)),
-         "eps inside the square root: the paper adds it after, sqrt(v_hat) + eps."),
-        ((theta - lr_hat * m1 / (np.sqrt(v1) + eps), m1, v1),
-         "TensorFlow 1's epsilon-hat form (lr_t = lr * sqrt(1 - beta2**t) / (1 - beta1**t), "
-         "then eps added to sqrt(v), not sqrt(v_hat)): the paper's 'epsilon hat'. The "
-         "course uses Algorithm 1 as written, eps added to sqrt(v_hat)."),
-        (right[:1] + (m1 / c1, v1 / c2), "returning the corrected m_hat and v_hat as the "
-                                         "state: return m and v uncorrected, or the next "
-                                         "step corrects them twice."),
-        (finish(m1, v_of_g, m1 / c1, v_of_g / c2),
-         "g instead of g**2 in v: the second moment averages squared gradients."),
-    ]
-    for shift in (-1, 1):
-        if t + shift >= 1:
-            variants.append((finish(m1, v1, m1 / (1 - beta1 ** (t + shift)),
-                                    v1 / (1 - beta2 ** (t + shift))),
-                             f"bias correction with t {shift:+d}: t is the number of this "
-                             "step, 1 on the first step."))
-    return right, variants
+BIAS_T = ("bias correction with t {}: t is the number of this step, 1 on the first step.")
+ADAM_HINTS = {
+    "no_correction": "no bias correction: divide m by (1 - beta1**t) and v by (1 - beta2**t) "
+                     "before the step (Algorithm 1).",
+    "eps_inside": "eps inside the square root: the paper adds it after, sqrt(v_hat) + eps.",
+    "epsilon_hat": "TensorFlow 1's epsilon-hat form (lr_t = lr * sqrt(1 - beta2**t) / "
+                   "(1 - beta1**t), then eps added to sqrt(v), not sqrt(v_hat)): the paper's "
+                   "'epsilon hat'. The course uses Algorithm 1 as written, eps added to "
+                   "sqrt(v_hat).",
+    "corrected_state": "returning the corrected m_hat and v_hat as the state: return m and v "
+                       "uncorrected, or the next step corrects them twice.",
+    "g_not_squared": "g instead of g**2 in v: the second moment averages squared gradients.",
+    "t-1": BIAS_T.format("-1"),
+    "t+1": BIAS_T.format("+1"),
+}
 
 
 def check_adam_step(adam_step):
     """Check ``adam_step`` against Algorithm 1 of Kingma & Ba (2014)."""
-    zeros = np.zeros(3)
-    defaults = (0.001, 0.9, 0.999, 1e-8)
-    cases = [
-        (np.array([1.0, -2.0, 0.5]), np.array([0.5, -1.0, 2.0]), zeros, zeros, 1, *defaults),
-        (np.array([1.0, -2.0]), np.array([0.3, 0.9]), np.array([0.1, -0.2]),
-         np.array([0.01, 0.04]), 3, 0.1, 0.8, 0.9, 0.1),
-        (np.array([0.0, 1.0]), np.array([-0.3, 0.8]), np.array([0.1, 0.2]),
-         np.array([0.02, 0.05]), 2, 0.05, 0.5, 0.6, 0.01),
-        (np.array([1, 2]), np.array([1, -2]), np.array([0, 0]), np.array([0, 0]), 1, *defaults),
-    ]
-    _check_stateful("adam_step", adam_step,
-                    ("theta", "grad", "m", "v", "t", "lr", "beta1", "beta2", "eps"),
-                    ("theta", "m", "v"), cases, _adam_reference,
-                    not_finite="NaN or inf: a division by zero (bias correction with t - 1, "
-                               "which is 0 on the first step: t starts at 1) or the square "
-                               "root of a negative number (v averages g**2, never g).")
+    _run_cases(_Checker("adam_step", adam_step,
+                        ("theta", "grad", "m", "v", "t", "lr", "beta1", "beta2", "eps")),
+               ADAM_HINTS, ("theta", "m", "v"),
+               not_finite="NaN or inf: a division by zero (bias correction with t - 1, which "
+                          "is 0 on the first step: t starts at 1) or the square root of a "
+                          "negative number (v averages g**2, never g).")
 
 
-SQUARES_CASES = [
-    (np.array([1.0, -2.0]), np.array([0.5, -1.0]), np.array([0.2, 0.1]), 0.1, 0.5),
-    (np.array([0.0, 1.0, 2.0]), np.array([1.0, -3.0, 0.2]), np.zeros(3), 0.01, 0.1),
-]
+EPS_INSIDE = "eps inside the square root: sqrt(s) + eps."
 
 
 def check_rmsprop_step(rmsprop_step):
     """Check the bonus ``rmsprop_step`` against PyTorch's RMSprop."""
-    def reference(theta, g, s, lr, rho):
-        new_s = rho * s + (1 - rho) * g**2
-        return (theta - lr * g / (np.sqrt(new_s) + 1e-8), new_s), [
-            ((theta - lr * g / np.sqrt(new_s + 1e-8), new_s),
-             "eps inside the square root: sqrt(s) + eps."),
-            ((theta - lr * g / (np.sqrt(s + g**2) + 1e-8), s + g**2),
-             "summing the squares (that is AdaGrad): RMSProp averages them with rho."),
-        ]
-
-    cases = [(*case[:3], case[3], 1 - case[4]) for case in SQUARES_CASES]
-    _check_stateful("rmsprop_step", lambda theta, grad, s, lr, rho: rmsprop_step(
-        theta, grad, s, lr=lr, rho=rho, eps=1e-8), ("theta", "grad", "s", "lr", "rho"),
-        ("theta", "s"), cases, reference)
+    checker = _Checker("rmsprop_step", lambda theta, grad, s, lr, rho: rmsprop_step(
+        theta, grad, s, lr=lr, rho=rho, eps=1e-8), ("theta", "grad", "s", "lr", "rho"))
+    _run_cases(checker, {"eps_inside": EPS_INSIDE, "summed": "summing the squares (that is "
+                         "AdaGrad): RMSProp averages them with rho."}, ("theta", "s"))
 
 
 def check_adagrad_step(adagrad_step):
     """Check the bonus ``adagrad_step`` against PyTorch's Adagrad."""
-    def reference(theta, g, s, lr, eps):
-        new_s = s + g**2
-        return (theta - lr * g / (np.sqrt(new_s) + eps), new_s), [
-            ((theta - lr * g / np.sqrt(new_s + eps), new_s),
-             "eps inside the square root: sqrt(s) + eps."),
-            ((theta - lr * g / (np.sqrt(s) + eps), new_s),
-             "dividing by the old sum: add g**2 first, then step."),
-        ]
-
-    _check_stateful("adagrad_step", adagrad_step, ("theta", "grad", "s", "lr", "eps"),
-                    ("theta", "s"), SQUARES_CASES, reference)
-
-
-def _mlp_reference(params, X, y, mistake=None):
-    """Loss and gradients of the two-layer network, or what a named mistake gives."""
-    W1, b1, W2, b2 = (params[key] for key in ("W1", "b1", "W2", "b2"))
-    n = len(X)
-    Z1 = X @ W1 + b1
-    A1 = np.maximum(Z1, 0.0)
-    Z2 = A1 @ W2 + b2
-    shifted = Z2 - Z2.max(axis=1, keepdims=True)
-    log_P = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    loss = -log_P[np.arange(n), y].mean()
-    dZ2 = np.exp(log_P)
-    if mistake != "no one-hot":
-        dZ2[np.arange(n), y] -= 1.0
-    if mistake != "not averaged":
-        dZ2 = dZ2 / n
-    else:
-        loss = loss * n
-    mask = (A1 >= 0) if mistake == "mask from A1" else (Z1 > 0)
-    dZ1 = (dZ2 @ W2.T) * mask
-    axis = 1 if mistake == "bias axis" else 0
-    grads = {"W1": X.T @ dZ1, "b1": dZ1.sum(axis=axis), "W2": A1.T @ dZ2,
-             "b2": dZ2.sum(axis=axis)}
-    if mistake == "transposed":
-        grads["W1"], grads["W2"] = dZ1.T @ X, dZ2.T @ A1
-    return loss, grads
+    _run_cases(_Checker("adagrad_step", adagrad_step, ("theta", "grad", "s", "lr", "eps")),
+               {"eps_inside": EPS_INSIDE,
+                "old_sum": "dividing by the old sum: add g**2 first, then step."},
+               ("theta", "s"))
 
 
 MLP_MISTAKES = {
-    "no one-hot": "the softmax gradient without subtracting the one-hot target: "
+    "no_one_hot": "the softmax gradient without subtracting the one-hot target: "
                   "dZ2 = (P - Y) / n, where Y has a 1 at each example's true class.",
-    "mask from A1": "the ReLU gradient taken from the post-activation with the wrong mask: "
+    "mask_from_a1": "the ReLU gradient taken from the post-activation with the wrong mask: "
                     "A1 >= 0 holds everywhere; the mask is Z1 > 0.",
-    "bias axis": "bias gradients summed over the wrong axis: sum dZ over the examples, "
+    "bias_axis": "bias gradients summed over the wrong axis: sum dZ over the examples, "
                  "axis=0, to get one value per unit.",
-    "not averaged": "gradients not averaged over the batch (off by the batch size n): the "
+    "not_averaged": "gradients not averaged over the batch (off by the batch size n): the "
                     "loss is a mean, so dZ2 = (P - Y) / n.",
     "transposed": "transposed weight gradients: dW1 = X.T @ dZ1 has the shape of W1, (d, h).",
 }
@@ -703,11 +559,8 @@ MLP_MISTAKES = {
 def check_mlp_loss_and_grads(mlp_loss_and_grads):
     """Check ``mlp_loss_and_grads`` against the chain rule, on networks with dead ReLUs."""
     checker = _Checker("mlp_loss_and_grads", mlp_loss_and_grads, ("params", "X", "y"))
-    rng = np.random.default_rng(6)
-    for n, d, h, k in [(5, 3, 4, 3), (6, 3, 3, 3), (1, 4, 5, 2)]:
-        params = {"W1": rng.normal(size=(d, h)), "b1": rng.normal(size=h),
-                  "W2": rng.normal(size=(h, k)), "b2": rng.normal(size=k)}
-        X, y = rng.normal(size=(n, d)), rng.integers(0, k, size=n)
+    for case in _cases("mlp_loss_and_grads"):
+        params, X, y = case["args"]
         kept = {key: value.copy() for key, value in params.items()}
         got, shown = checker.call(params, X, y)
         for key, value in params.items():
@@ -718,10 +571,10 @@ def check_mlp_loss_and_grads(mlp_loss_and_grads):
             checker.fail(f"{shown}\n  returned {type(got).__name__}\n  expected a pair "
                          "(loss, grads) with grads a dict")
         loss, grads = got
-        right_loss, right = _mlp_reference(params, X, y)
-        variants = {name: _mlp_reference(params, X, y, name) for name in MLP_MISTAKES}
+        right_loss, right = case["right"]
+        variants = dict(case["mistakes"])
         checker.expect_number(loss, right_loss, f"{shown}[0], the loss,",
-                              [(variants["not averaged"][0], "the loss summed, not averaged, "
+                              [(variants["not_averaged"][0], "the loss summed, not averaged, "
                                                              "over the batch.")])
         if sorted(grads) != sorted(right):
             checker.fail(f"{shown}[1]\n  has keys {sorted(grads)}\n  expected "

@@ -18,6 +18,7 @@ Screenshots of each stage are kept (their folder is printed at the end).
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from descentlab.course import EXERCISES, NOTEBOOKS, module_path, notebook_path
 from grader.assemble import solved_modules
@@ -156,8 +157,9 @@ def check_pictures(notebook, shot):
         page.mouse.move(box["x"] + box["width"] / 2 + 60, box["y"] + box["height"] / 2,
                         steps=5)
         page.mouse.up()
-        page.wait_for_function("([img, before]) => img.src !== before",
-                               arg=[figure.element_handle(), before], timeout=30_000)
+        # The output may put a new <img> in place of the old one: ask the locator again
+        # until it shows another picture (a handle to the old element would wait forever).
+        expect(figure).not_to_have_attribute("src", before, timeout=60_000)
         notebook.wait_idle(60)
         page.screenshot(path=shot(f"5-slider-cell{index}"))
 
