@@ -153,12 +153,17 @@ class Evaluator:
         def call(*args, **kwargs):
             reply = self.request({"op": "call", **target, "args": wire.encode(list(args)),
                                   "kwargs": wire.encode(kwargs)})
-            for index, value in reply.get("changed", []):
-                if isinstance(index, int) and 0 <= index < len(args):
-                    _write_back(args[index], wire.decode(value))
-            if "raised" in reply:
-                raise _student_error(reply["raised"], reply.get("message", ""))
-            return _decoded(reply["ok"])
+            try:
+                for index, value in reply.get("changed", []):
+                    if isinstance(index, int) and 0 <= index < len(args):
+                        _write_back(args[index], wire.decode(value))
+                if "raised" not in reply:
+                    return wire.decode(reply["ok"])
+                error = _student_error(str(reply["raised"]), str(reply.get("message", "")))
+            except (KeyError, TypeError, ValueError) as nonsense:  # a forged answer
+                raise EvaluationStopped(f"the evaluation answered nonsense ({nonsense})"
+                                        ) from None
+            raise error
         call.__name__ = target["function"]
         if like is not None:
             call.__signature__ = inspect.signature(like)

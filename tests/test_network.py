@@ -93,3 +93,10 @@ def test_a_diverging_run_stops_and_the_sweep_skips_it():
                                   lambda: training.init_logistic(64, 10), data,
                                   optimizers.gd_step, [0.3, 1e9], 3)
     assert np.isnan(finals[1e9]) and best.label == "gd, lr=0.3"
+
+
+def test_a_sweep_where_every_rate_diverges_says_so():
+    data = training.digits(seed=0)
+    with pytest.raises(ValueError, match="every learning rate .* diverged"):
+        training.sweep(training.logistic_loss_and_grads, lambda: training.init_logistic(64, 10),
+                       data, optimizers.gd_step, [1e9, 1e10], epochs=2)

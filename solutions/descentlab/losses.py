@@ -52,7 +52,9 @@ def mse_grad(y_true, y_pred):
     .. math:: \frac{\partial\, \mathrm{MSE}}{\partial y_i} = \frac{2}{n} (y_i - y\_{}_i)
 
     This is what backpropagation starts from: TensorFlow's
-    ``tf.gradients(loss, y)``, PyTorch's ``y.grad`` after ``loss.backward()``.
+    ``tf.gradients(loss, y)``; PyTorch's ``y.grad`` after ``loss.backward()``, once
+    ``y.retain_grad()`` was called (``y`` is not a leaf tensor, and PyTorch keeps
+    only the gradients of leaves unless asked).
 
     Parameters
     ----------

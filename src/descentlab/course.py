@@ -33,9 +33,13 @@ GLOSSARY = (
     ("loss", "损失函数"),
     ("MSE", "均方误差"),
     ("gradient descent", "梯度下降"),
+    ("stochastic gradient descent", "随机梯度下降"),
+    ("batch / mini-batch", "批量 / 小批量"),
     ("learning rate", "学习率"),
     ("momentum", "动量"),
+    ("Adam (adaptive moment estimation)", "自适应矩估计"),
     ("backpropagation", "反向传播"),
+    ("cross-entropy", "交叉熵"),
     ("optimizer", "优化器"),
 )
 

@@ -72,7 +72,10 @@ def momentum_step(theta, grad, velocity, lr, beta=0.9):
     lr : float
         Learning rate :math:`\alpha`.
     beta : float, default=0.9
-        Momentum :math:`\beta`, as in Keras and common PyTorch use.
+        Momentum :math:`\beta`: 0.9 is the common choice (the note's example and
+        Sutskever et al., 2013); the frameworks' own defaults are 0, i.e. no
+        momentum (``tf.keras.optimizers.SGD(momentum=0.0)``,
+        ``torch.optim.SGD(momentum=0)``).
 
     Returns
     -------

@@ -218,10 +218,18 @@ def sweep(loss_and_grads, init, data, step, lrs, epochs, **hyper):
         The run with the lowest validation loss after ``epochs`` epochs.
     finals : dict of float to float
         Final validation loss for every learning rate (NaN where a run diverged).
+
+    Raises
+    ------
+    ValueError
+        If every rate diverged: there is no best run, and the message says so.
     """
     runs = {lr: train(loss_and_grads, init(), data, step, epochs, progress=False,
                       lr=lr, **hyper) for lr in lrs}
     finals = {lr: run.val_loss[-1] if run.train_loss[-1] < DIVERGED else np.nan
               for lr, run in runs.items()}
-    best = min((lr for lr in lrs if np.isfinite(finals[lr])), key=finals.get)
-    return runs[best], finals
+    usable = [lr for lr in lrs if np.isfinite(finals[lr])]
+    if not usable:
+        raise ValueError(f"every learning rate in {list(lrs)} diverged (training loss above "
+                         f"{DIVERGED:g} or not finite): try smaller rates")
+    return runs[min(usable, key=finals.get)], finals
