@@ -30,6 +30,7 @@ import sys
 import types
 import warnings
 
+import nbformat
 import numpy as np
 from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader.utils import is_grade
@@ -271,13 +272,11 @@ def decide(notebook, code, evaluator, student_cells):
         except Exception as failed:  # a failed check: its message is the student's to see
             error = (type(failed).__name__, wire.clean_text(str(failed), 4000))
         if error is None and hidden.strip():
-            shown = printed.getvalue()
-            try:
-                exec(compile(hidden, "<hidden tests>", "exec"), names)
-            except (Exception, EvaluationStopped):
-                error = ("HiddenTestFailed", HIDDEN_FAILURE)
-            printed = io.StringIO(shown)  # nothing a hidden test prints is shown
-            printed.seek(0, io.SEEK_END)
+            with contextlib.redirect_stdout(io.StringIO()):  # what hidden tests print: unseen
+                try:
+                    exec(compile(hidden, "<hidden tests>", "exec"), names)
+                except (Exception, EvaluationStopped):
+                    error = ("HiddenTestFailed", HIDDEN_FAILURE)
     outputs = []
     if printed.getvalue():
         outputs.append({"output_type": "stream", "name": "stdout", "text": printed.getvalue()})
@@ -297,8 +296,6 @@ class TrustedExecute(NbGraderPreprocessor):
     evaluator = Any(help="the student's Evaluator").tag(config=True)
 
     def preprocess(self, nb, resources):
-        import nbformat
-
         notebook = resources["nbgrader"]["notebook"]
         student_cells = [cell.source for cell in nb.cells
                          if cell.cell_type == "code" and not is_grade(cell)]
