@@ -17,7 +17,7 @@ from descentlab.course import NOTEBOOKS
 from grader import SOLUTIONS
 from grader.assemble import assemble, kernel_env, solved_modules
 
-BUDGET = {"06_training": 60.0}
+BUDGET = {"07_training": 60.0}
 DEFAULT_BUDGET = 30.0
 
 

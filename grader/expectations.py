@@ -331,6 +331,50 @@ def training_cases(ref):
     return [case([lr, steps], w, [("not_updated", np.zeros(2))], expect="training")]
 
 
+def minibatch_indices_cases(ref):
+    """Epochs of ``n`` examples in batches of ``batch_size``, drawn from ``default_rng(seed)``."""
+    cases = []
+    for n, batch_size, seed in [(10, 3, 0), (8, 4, 1), (5, 1, 2), (6, 10, 3), (13, 5, 4)]:
+        right = ref.minibatch_indices(n, batch_size, np.random.default_rng(seed))
+        order = np.random.default_rng(seed).permutation(n)
+        in_order = [np.arange(n)[i:i + batch_size] for i in range(0, n, batch_size)]
+        whole = [order[i * batch_size:(i + 1) * batch_size] for i in range(n // batch_size)]
+        mistakes = [("not_shuffled", in_order)]
+        if n % batch_size:
+            mistakes.append(("dropped_last", whole))
+        cases.append(case([n, batch_size, seed], right, mistakes, expect="batches"))
+    return cases
+
+
+def sgd_training_cases(ref):
+    """The weights and losses of 3 epochs of mini-batch SGD on the course's data."""
+    from descentlab.problems import linear_data
+
+    data = linear_data(n=40, seed=0)
+    lr, batch_size, epochs, seed = 0.1, 8, 3, 0
+    X, y = data.X, data.y
+
+    def run(epoch_batches):
+        w, history = np.zeros(2), [np.mean((X @ np.zeros(2) - y) ** 2)]
+        for batches in epoch_batches:
+            for batch in batches:
+                w = ref.gd_step(w, ref.linear_mse_grad(w, X[batch], y[batch]), lr)
+                history.append(np.mean((X @ w - y) ** 2))
+        return w, np.array(history)
+
+    rng = np.random.default_rng(seed)
+    right = run(ref.minibatch_indices(len(y), batch_size, rng) for _ in range(epochs))
+    # The mistakes as a student makes them: the examples in their stored order; one
+    # shuffle reused every epoch; the whole data set's gradient at every step.
+    in_order = [np.arange(i, min(i + batch_size, len(y))) for i in range(0, len(y), batch_size)]
+    order = np.random.default_rng(seed).permutation(len(y))
+    once = [order[i:i + batch_size] for i in range(0, len(y), batch_size)]
+    everything = [np.arange(len(y))] * (len(y) // batch_size)
+    return [case([lr, batch_size, epochs, seed], right, [
+        ("not_shuffled", run([in_order] * epochs)), ("one_shuffle", run([once] * epochs)),
+        ("full_batch", run([everything] * epochs))], expect="sgd_training")]
+
+
 def expected():
     """Every check's cases, by exercise name."""
     solved = types.SimpleNamespace(**{
@@ -342,6 +386,7 @@ def expected():
                 "momentum_step": momentum_step_cases, "nesterov_step": nesterov_step_cases,
                 "adam_step": adam_step_cases, "rmsprop_step": rmsprop_step_cases,
                 "adagrad_step": adagrad_step_cases,
+                "minibatch_indices": minibatch_indices_cases, "train_sgd": sgd_training_cases,
                 "mlp_loss_and_grads": mlp_loss_and_grads_cases, "train": training_cases}
     return {name: build(solved) for name, build in builders.items()}
 

@@ -52,7 +52,8 @@ PROVIDED = {"np": np, "checks": checks, "gradcheck": gradcheck, "problems": prob
 CONTEXT = {
     "01_loss": lambda: {"data": problems.linear_data(n=40, seed=0)},
     "02_gradient_descent": lambda: {"data": problems.linear_data(n=40, seed=0)},
-    "06_training": lambda: {"data": training.digits(seed=0)},
+    "04_sgd": lambda: {"data": problems.linear_data(n=40, seed=0)},
+    "07_training": lambda: {"data": training.digits(seed=0)},
 }
 
 
@@ -195,6 +196,8 @@ def _write_back(argument, value):
     elif isinstance(argument, list) and isinstance(value, list | tuple):
         for index, item in enumerate(value[:len(argument)]):
             argument[index] = item
+    elif isinstance(argument, np.random.Generator) and isinstance(value, np.random.Generator):
+        argument.bit_generator.state = value.bit_generator.state  # the draws it made
     elif isinstance(argument, np.ndarray) and argument.size:
         try:
             argument[...] = value

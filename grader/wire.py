@@ -3,10 +3,12 @@
 The trusted side (:mod:`grader.trusted`) sends requests to the sandboxed
 evaluator (:mod:`grader.evaluate`) and reads its answers as *data*: numbers,
 strings, lists, tuples, dicts and numeric numpy arrays, nothing that runs code
-when read. One message is one line of JSON on a pipe. The trusted side reads
-every answer with :func:`read_message` (a size cap) and :func:`decode` (which
-builds only those types; arrays of numeric dtypes only, their size checked
-against their bytes; text stripped of control characters).
+when read, and a numpy random ``Generator`` as the state of its PCG64 bit
+generator (the course's random functions take one). One message is one line of
+JSON on a pipe. The trusted side reads every answer with :func:`read_message`
+(a size cap) and :func:`decode` (which builds only those types; arrays of
+numeric dtypes only, their size checked against their bytes; text stripped of
+control characters).
 
 This module is the only one both sides import; it imports nothing of the grader.
 """
@@ -58,6 +60,11 @@ def encode(value):
         return {"t": type(value).__name__, "v": [encode(item) for item in value]}
     if isinstance(value, dict):
         return {"t": "dict", "v": [[str(key), encode(item)] for key, item in value.items()]}
+    if isinstance(value, np.random.Generator) and isinstance(value.bit_generator, np.random.PCG64):
+        state = value.bit_generator.state
+        return {"t": "generator", "state": str(state["state"]["state"]),
+                "inc": str(state["state"]["inc"]), "has_uint32": int(state["has_uint32"]),
+                "uinteger": int(state["uinteger"])}
     if callable(value):
         return {"t": "function", "v": clean_text(getattr(value, "__name__", "function"), 100)}
     return {"t": "other", "v": clean_text(repr_of(value), 200)}
@@ -113,11 +120,23 @@ def decode(value, depth=0):
             return tuple(items) if kind == "tuple" else items
         if kind == "dict":
             return {clean_text(key, 100): decode(item, depth + 1) for key, item in value["v"]}
+        if kind == "generator":
+            return _generator(value)
         if kind in ("function", "other"):
             return Opaque(" ".join(clean_text(value["v"], 200).splitlines()))
     except (KeyError, TypeError, ValueError) as error:
         raise WireError(f"malformed {kind}: {error}") from None
     raise WireError(f"unknown kind {kind!r}")
+
+
+def _generator(value):
+    """A ``numpy.random.Generator`` in the given PCG64 state (integers only are read)."""
+    generator = np.random.Generator(np.random.PCG64())
+    generator.bit_generator.state = {
+        "bit_generator": "PCG64",
+        "state": {"state": int(str(value["state"])[:60]), "inc": int(str(value["inc"])[:60])},
+        "has_uint32": int(value["has_uint32"]), "uinteger": int(value["uinteger"])}
+    return generator
 
 
 def _array(value):

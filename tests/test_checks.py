@@ -295,6 +295,158 @@ def test_training_loop_mistakes_are_named(train, named):
     assert named in str(failure.value)
 
 
+# --- notebook 04 -------------------------------------------------------------------
+
+def batches_in_order(n, batch_size, rng):
+    return [np.arange(n)[i:i + batch_size] for i in range(0, n, batch_size)]
+
+
+def batches_drop_last(n, batch_size, rng):
+    order = rng.permutation(n)
+    return [order[i * batch_size:(i + 1) * batch_size] for i in range(n // batch_size)]
+
+
+def batches_with_replacement(n, batch_size, rng):
+    return [rng.integers(0, n, size=batch_size) for _ in range(int(np.ceil(n / batch_size)))]
+
+
+def batches_global_state(n, batch_size, rng):
+    order = np.random.permutation(n)  # noqa: NPY002 (the mistake under test)
+    return [order[i:i + batch_size] for i in range(0, n, batch_size)]
+
+
+def batches_own_generator(n, batch_size, rng):
+    order = np.random.default_rng(42).permutation(n)
+    return [order[i:i + batch_size] for i in range(0, n, batch_size)]
+
+
+def batches_by_choice(n, batch_size, rng):
+    order = rng.choice(n, size=n, replace=False)
+    return [order[i:i + batch_size] for i in range(0, n, batch_size)]
+
+
+def batches_as_floats(n, batch_size, rng):
+    order = rng.permutation(n) * 1.0
+    return [order[i:i + batch_size] for i in range(0, n, batch_size)]
+
+
+def batches_split_evenly(n, batch_size, rng):
+    return np.array_split(rng.permutation(n), int(np.ceil(n / batch_size)))
+
+
+def batches_one_array(n, batch_size, rng):
+    return rng.permutation(n)
+
+
+BATCH_MISTAKES = [
+    (stub, "fill in `minibatch_indices` in src/descentlab/batches.py"),
+    (batches_in_order, "not shuffled"),
+    (batches_drop_last, "the last, smaller batch dropped"),
+    (batches_with_replacement, "examples drawn at random for each batch"),
+    (batches_global_state, "the rng argument not used"),
+    (batches_own_generator, "the rng argument not used"),
+    (batches_by_choice, "a valid epoch, but not the order rng.permutation(n) gives"),
+    (batches_as_floats, "indices must be integers"),
+    (batches_split_evenly, "except perhaps a smaller last one"),
+    (batches_one_array, "returning one array"),
+]
+
+
+def train_sgd_right(w0, X, y, lr, batch_size, epochs, rng):
+    from descentlab import batches, optimizers
+    w, history = np.array(w0, dtype=float), [losses.mse(y, X @ w0)]
+    for _ in range(epochs):
+        for batch in batches.minibatch_indices(len(y), batch_size, rng):
+            w = optimizers.gd_step(w, losses.linear_mse_grad(w, X[batch], y[batch]), lr)
+            history.append(losses.mse(y, X @ w))
+    return w, history
+
+
+def train_sgd_unshuffled(w0, X, y, lr, batch_size, epochs, rng):
+    w, history = np.array(w0, dtype=float), [np.mean((X @ w0 - y) ** 2)]
+    for _ in range(epochs):
+        for start in range(0, len(y), batch_size):
+            Xb, yb = X[start:start + batch_size], y[start:start + batch_size]
+            w = w - lr * 2 / len(yb) * Xb.T @ (Xb @ w - yb)
+            history.append(np.mean((X @ w - y) ** 2))
+    return w, history
+
+
+def train_sgd_shuffled_once(w0, X, y, lr, batch_size, epochs, rng):
+    order = rng.permutation(len(y))
+    w, history = np.array(w0, dtype=float), [np.mean((X @ w0 - y) ** 2)]
+    for _ in range(epochs):
+        for start in range(0, len(y), batch_size):
+            rows = order[start:start + batch_size]
+            w = w - lr * 2 / len(rows) * X[rows].T @ (X[rows] @ w - y[rows])
+            history.append(np.mean((X @ w - y) ** 2))
+    return w, history
+
+
+def train_sgd_whole_gradient(w0, X, y, lr, batch_size, epochs, rng):
+    from descentlab import batches
+    w, history = np.array(w0, dtype=float), [np.mean((X @ w0 - y) ** 2)]
+    for _ in range(epochs):
+        for _batch in batches.minibatch_indices(len(y), batch_size, rng):
+            w = w - lr * 2 / len(y) * X.T @ (X @ w - y)
+            history.append(np.mean((X @ w - y) ** 2))
+    return w, history
+
+
+def train_sgd_epoch_losses(w0, X, y, lr, batch_size, epochs, rng):
+    from descentlab import batches
+    w, history = np.array(w0, dtype=float), [np.mean((X @ w0 - y) ** 2)]
+    for _ in range(epochs):
+        for rows in batches.minibatch_indices(len(y), batch_size, rng):
+            w = w - lr * 2 / len(rows) * X[rows].T @ (X[rows] @ w - y[rows])
+        history.append(np.mean((X @ w - y) ** 2))
+    return w, history
+
+
+def train_sgd_batch_losses(w0, X, y, lr, batch_size, epochs, rng):
+    from descentlab import batches
+    w, history = np.array(w0, dtype=float), [np.mean((X @ w0 - y) ** 2)]
+    for _ in range(epochs):
+        for rows in batches.minibatch_indices(len(y), batch_size, rng):
+            w = w - lr * 2 / len(rows) * X[rows].T @ (X[rows] @ w - y[rows])
+            history.append(np.mean((X[rows] @ w - y[rows]) ** 2))
+    return w, history
+
+
+def train_sgd_forgets_update(w0, X, y, lr, batch_size, epochs, rng):
+    from descentlab import batches
+    w, history = np.array(w0, dtype=float), []
+    for _ in range(epochs):
+        for rows in batches.minibatch_indices(len(y), batch_size, rng):
+            history.append(np.mean((X @ w - y) ** 2))
+            w - lr * 2 / len(rows) * X[rows].T @ (X[rows] @ w - y[rows])  # noqa: B018
+    return w, history + [np.mean((X @ w - y) ** 2)]
+
+
+def test_reference_batches_and_sgd_loop_pass(capsys):
+    from descentlab import batches, problems
+    checks.check_minibatch_indices(batches.minibatch_indices)
+    checks.check_sgd_training(train_sgd_right, problems.linear_data(n=40, seed=0))
+    assert capsys.readouterr().out == ("✔ minibatch_indices passed all 5 checks.\n"
+                                       "✔ train_sgd passed its check.\n")
+
+
+@pytest.mark.parametrize(("train", "named"), [
+    (train_sgd_unshuffled, "not shuffled"),
+    (train_sgd_shuffled_once, "one order reused in every epoch"),
+    (train_sgd_whole_gradient, "the gradient of all the data at every step"),
+    (train_sgd_epoch_losses, "recording the loss once per epoch"),
+    (train_sgd_batch_losses, "recording something other than the loss of all the data"),
+    (train_sgd_forgets_update, "not updating w"),
+    (lambda *args: train_sgd_right(*args)[0], "expected a pair (w, history)"),
+])
+def test_sgd_loop_mistakes_are_named(train, named):
+    from descentlab import problems
+    with pytest.raises(AssertionError, match="the cell above that defines `train_sgd`") as failure:
+        checks.check_sgd_training(train, problems.linear_data(n=40, seed=0))
+    assert named in str(failure.value)
+
+
 def test_lr_choice_is_verified_by_running_it(capsys):
     from descentlab import problems
     bowl = problems.ill_conditioned()
@@ -429,6 +581,7 @@ ALL_MISTAKES = [
     *[(checks.check_gd_step, f, named) for f, named in GD_MISTAKES],
     *[(checks.check_max_stable_lr, f, named) for f, named in MAX_LR_MISTAKES],
     *[(checks.check_exponential_decay, f, named) for f, named in DECAY_MISTAKES],
+    *[(checks.check_minibatch_indices, f, named) for f, named in BATCH_MISTAKES],
     *[(checks.check_momentum_step, f, named) for f, named in MOMENTUM_MISTAKES],
     *[(checks.check_adam_step, f, named) for f, named in ADAM_MISTAKES],
     *[(checks.check_mlp_loss_and_grads, f, named) for f, named in MLP_MISTAKES],

@@ -37,29 +37,31 @@ EMA_MOMENTUM = broken("optimizers", "dtype=float) + np.asarray(grad, dtype=float
                       "dtype=float) + (1 - beta) * np.asarray(grad, dtype=float)")
 ADAM_NO_CORRECTION = broken("optimizers", "m_hat = m / (1 - beta1**t)", "m_hat = m")
 NO_ONE_HOT = broken("network", "dZ2[np.arange(n), y] -= 1.0", "pass")
+BATCHES_IN_ORDER = broken("batches", "order = rng.permutation(n)", "order = np.arange(n)")
 CHECKS_THAT_FAIL = "def __getattr__(name):\n    raise AssertionError('always fails')\n"
 CHECKS_THAT_PASS = "def __getattr__(name):\n    return lambda *args: print('✔ passed')\n"
 
 #: Autograded points per notebook when everything is right.
-FULL = {"01_loss": 6, "02_gradient_descent": 5, "03_learning_rate": 6, "04_momentum": 3,
-        "05_adam": 3, "06_training": 9}
+FULL = {"01_loss": 6, "02_gradient_descent": 5, "03_learning_rate": 6, "04_sgd": 5,
+        "05_momentum": 3, "06_adam": 3, "07_training": 9}
 
 #: student -> (what the zip holds, autograded score per notebook it must get)
 FIXTURES = {
     "perfect": ({"modules": SOLVED}, FULL),
     "blank": ({"modules": STUBS, "solved": False}, {}),
     # each function wrong on its own: its points go, and those of cells that use it
-    "mse_wrong": ({"modules": MSE_AS_SUM}, {**FULL, "01_loss": 4}),
+    "mse_wrong": ({"modules": MSE_AS_SUM}, {**FULL, "01_loss": 4, "04_sgd": 2}),
     "linear_grad_wrong": ({"modules": HALF_LINEAR_GRAD},
-                          {**FULL, "01_loss": 4, "02_gradient_descent": 2}),
-    "gd_step_wrong": ({"modules": GD_ASCENT}, {**FULL, "02_gradient_descent": 0}),
+                          {**FULL, "01_loss": 4, "02_gradient_descent": 2, "04_sgd": 2}),
+    "gd_step_wrong": ({"modules": GD_ASCENT}, {**FULL, "02_gradient_descent": 0, "04_sgd": 2}),
     "max_lr_wrong": ({"modules": SMALLEST_EIGENVALUE}, {**FULL, "03_learning_rate": 4}),
     "decay_wrong": ({"modules": DECAY_PER_STEP}, {**FULL, "03_learning_rate": 4}),
-    "momentum_wrong": ({"modules": EMA_MOMENTUM}, {**FULL, "04_momentum": 0}),
+    "batches_wrong": ({"modules": BATCHES_IN_ORDER}, {**FULL, "04_sgd": 0}),
+    "momentum_wrong": ({"modules": EMA_MOMENTUM}, {**FULL, "05_momentum": 0}),
     # the capstone trains with the student's Adam: without the first-moment correction
-    # it still trains the network past 95%, so only notebook 05's points go
-    "adam_wrong": ({"modules": ADAM_NO_CORRECTION}, {**FULL, "05_adam": 0}),
-    "network_wrong": ({"modules": NO_ONE_HOT}, {**FULL, "06_training": 0}),
+    # it still trains the network past 95%, so only notebook 06's points go
+    "adam_wrong": ({"modules": ADAM_NO_CORRECTION}, {**FULL, "06_adam": 0}),
+    "network_wrong": ({"modules": NO_ONE_HOT}, {**FULL, "07_training": 0}),
     # what students hand in beyond their own functions changes nothing
     "test_cell_forced": ({"modules": MSE_AS_SUM, "notebooks": ["01_loss"],
                           "cells": {"mse_matches_definition": "assert True"}}, {"01_loss": 4}),

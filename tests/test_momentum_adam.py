@@ -1,4 +1,4 @@
-"""Momentum and Adam (notebooks 04 and 05) against closed forms, theory and an
+"""Momentum and Adam (notebooks 05 and 06) against closed forms, theory and an
 independent plain-Python Algorithm 1."""
 
 import math

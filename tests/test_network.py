@@ -1,4 +1,4 @@
-"""The network of notebook 06 and its training, against finite differences and targets."""
+"""The network of notebook 07 and its training, against finite differences and targets."""
 
 import numpy as np
 import pytest

@@ -1,7 +1,7 @@
-"""A two-layer neural network and its backward pass (notebook 06).
+"""A two-layer neural network and its backward pass (notebook 07).
 
 Exercise module: fill in :func:`mlp_loss_and_grads`, then run the check cells
-of ``notebooks/06_training/06_training.ipynb``.
+of ``notebooks/07_training/07_training.ipynb``.
 
 The network maps a batch ``X`` of ``n`` examples with ``d`` features to scores
 for ``k`` classes through a hidden layer of ``h`` ReLU units::

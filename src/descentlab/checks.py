@@ -107,12 +107,13 @@ class _Checker:
         shown = ", ".join(f"{p}={_show(a)}" for p, a in zip(self.params, args, strict=True))
         return f"{self.name}({shown})"
 
-    def call(self, *args, error_hint=None):
-        """Call the function on copies of ``args``; fail on a stub, an error or mutation.
+    def call(self, *args, error_hint=None, shown=None):
+        """Call the function on ``args``; fail on a stub, an error or mutation.
 
-        Returns the result and the text of the call, for messages.
+        Returns the result and the text of the call (``shown``, by default
+        built from the arguments), for messages.
         """
-        shown = self.show_call(args)
+        shown = shown or self.show_call(args)
         kept = [np.copy(a) if isinstance(a, np.ndarray) else a for a in args]
         try:
             result = self.func(*args)
@@ -461,9 +462,137 @@ def check_lr_choice(lr, problem, theta0, tol, budget):
         "above and re-run both cells.")
 
 
+MINIBATCH_HINTS = {
+    "not_shuffled": "not shuffled: the batches follow the stored order 0, 1, 2, ...; draw a "
+                    "random order first, rng.permutation(n), then cut it into batches.",
+    "dropped_last": "the last, smaller batch dropped: when n is not a multiple of batch_size "
+                    "keep it (range(0, n, batch_size) reaches it), or its examples are never "
+                    "used.",
+}
+UNUSED_RNG = ("the rng argument not used (np.random's global state, or a generator of your "
+              "own): draw the order with rng.permutation(n), so that a run is reproducible "
+              "from its seed.")
+REPEATED = ("examples drawn at random for each batch (with replacement, e.g. rng.integers or "
+            "rng.choice): some come twice and others never. Shuffle once per epoch, "
+            "rng.permutation(n), and cut that order into batches.")
+
+
+def _epoch_text(batches):
+    return "[" + ", ".join(_show(np.asarray(b)) for b in batches) + "]"
+
+
+def check_minibatch_indices(minibatch_indices):
+    """Check ``minibatch_indices(n, batch_size, rng)``: ``rng.permutation(n)`` cut in order."""
+    checker = _Checker("minibatch_indices", minibatch_indices, ("n", "batch_size", "rng"))
+    for case in _cases("minibatch_indices"):
+        n, batch_size, seed = case["args"]
+        rng = np.random.default_rng(seed)
+        untouched = rng.bit_generator.state
+        shown = (f"minibatch_indices(n={n}, batch_size={batch_size}, "
+                 f"rng=np.random.default_rng({seed}))")
+        got, shown = checker.call(n, batch_size, rng, shown=shown)
+        if not isinstance(got, list | tuple):
+            checker.fail(f"{shown}\n  returned {type(got).__name__} {_show(got)}\n  expected "
+                         "a list of index arrays", "returning one array: return a list of 1-D "
+                         "arrays, one per batch (the last may be shorter, so they cannot form "
+                         "one 2-D array).")
+        for batch in got:
+            if not (isinstance(batch, np.ndarray) and batch.ndim == 1
+                    and np.issubdtype(batch.dtype, np.integer)):
+                checker.fail(f"{shown}\n  returned a batch {_show(batch)}\n  expected 1-D "
+                             "integer arrays of indices",
+                             "indices must be integers to pick rows, X[batch]; "
+                             "rng.permutation(n) gives an integer array, and slicing it keeps "
+                             "that.")
+        everything = np.concatenate(got) if len(got) else np.array([], dtype=int)
+        if not np.array_equal(np.sort(everything), np.arange(n)):
+            repeated = len(np.unique(everything)) < everything.size
+            checker.fail(f"{shown}\n  returned {_epoch_text(got)}\n  expected each of "
+                         f"0 .. {n - 1} exactly once in the epoch",
+                         REPEATED if repeated else _recognise_epoch(got, case["mistakes"]))
+        sizes = [len(batch) for batch in got]
+        if any(size != batch_size for size in sizes[:-1]) or not 0 < sizes[-1] <= batch_size:
+            checker.fail(f"{shown}\n  returned batches of sizes {sizes}\n  expected batches of "
+                         f"{batch_size}, except perhaps a smaller last one")
+        if not all(np.array_equal(g, r) for g, r in zip(got, case["right"], strict=False)) \
+                or len(got) != len(case["right"]):
+            hint = _recognise_epoch(got, case["mistakes"])
+            if hint is None and rng.bit_generator.state == untouched:
+                hint = UNUSED_RNG
+            checker.fail(f"{shown}\n  returned {_epoch_text(got)}\n  expected "
+                         f"{_epoch_text(case['right'])}", hint or (
+                             "a valid epoch, but not the order rng.permutation(n) gives: draw "
+                             "the order once with rng.permutation(n) and cut it into "
+                             "consecutive pieces."))
+    checker.passed()
+
+
+def _recognise_epoch(got, mistakes):
+    for key, batches in mistakes:
+        if len(got) == len(batches) and all(np.array_equal(g, b)
+                                            for g, b in zip(got, batches, strict=True)):
+            return MINIBATCH_HINTS[key]
+    return None
+
+
+SGD_TRAINING_HINTS = {
+    "not_shuffled": "not shuffled: the batches follow the stored order; take them from "
+                    "batches.minibatch_indices(n, batch_size, rng).",
+    "one_shuffle": "one order reused in every epoch: call batches.minibatch_indices(n, "
+                   "batch_size, rng) once per epoch, inside the epoch loop, so that each epoch "
+                   "has a new order.",
+    "full_batch": "the gradient of all the data at every step: use the batch's rows, "
+                  "losses.linear_mse_grad(w, X[batch], y[batch]).",
+}
+
+
+def check_sgd_training(train_sgd, data):
+    """Check a mini-batch SGD loop ``train_sgd(w0, X, y, lr, batch_size, epochs, rng)``.
+
+    Each epoch must take its batches from ``batches.minibatch_indices(n,
+    batch_size, rng)`` and do one update ``w <- w - lr * grad`` per batch, with the
+    gradient of the batch's MSE; it returns the final weights and the loss of all
+    the data before the first step and after each step.
+    """
+    checker = _Checker("train_sgd", train_sgd,
+                       ("w0", "X", "y", "lr", "batch_size", "epochs", "rng"),
+                       where="the cell above that defines `train_sgd`")
+    (case,) = _cases("train_sgd")
+    lr, batch_size, epochs, seed = case["args"]
+    right_w, right_history = case["right"]
+    shown = (f"train_sgd(w0=np.zeros(2), X=data.X, y=data.y, lr={lr}, batch_size={batch_size}, "
+             f"epochs={epochs}, rng=np.random.default_rng({seed}))")
+    got, shown = checker.call(np.zeros(2), data.X, data.y, lr, batch_size, epochs,
+                              np.random.default_rng(seed), shown=shown)
+    if not (isinstance(got, tuple) and len(got) == 2):
+        checker.fail(f"{shown}\n  returned {type(got).__name__}\n  expected a pair (w, history)")
+    got_w, history = got
+    history = np.asarray(history, dtype=float)
+    steps = len(right_history) - 1
+    if history.shape != right_history.shape:
+        checker.fail(
+            f"{shown}[1], the history, has {history.size} losses\n  expected {steps + 1}: the "
+            f"loss before the first step and after each of the {steps} steps ({epochs} epochs "
+            f"of {steps // epochs} batches)",
+            "recording the loss once per epoch: record it after every step."
+            if history.size == epochs + 1 else
+            "recording the loss only before (or only after) each step.")
+    mistakes = [(value[0], SGD_TRAINING_HINTS[key]) for key, value in case["mistakes"]]
+    mistakes.append((np.zeros(2), "not updating w: assign the result, "
+                                  "w = optimizers.gd_step(w, grad, lr)."))
+    checker.expect_array(np.asarray(got_w, dtype=float), right_w, f"{shown}[0], the weights,",
+                         mistakes)
+    if not np.allclose(history, right_history, rtol=_RTOL, atol=1e-12):
+        checker.fail(f"{shown}[1], the history, is {_show(history)}\n  expected "
+                     f"{_show(right_history)}",
+                     "recording something other than the loss of all the data, "
+                     "losses.mse(y, X @ w), before the first step and after each step.")
+    checker.passed()
+
+
 EMA_MOMENTUM = ("the exponential-moving-average form v = beta * v + (1 - beta) * grad. That "
                 "is not wrong maths: it is the same method with the learning rate scaled by "
-                "(1 - beta) (notebook 04 proves it). This course, the note, TensorFlow's "
+                "(1 - beta) (notebook 05 proves it). This course, the note, TensorFlow's "
                 "MomentumOptimizer and PyTorch's SGD use velocity = beta * velocity + grad.")
 MOMENTUM_HINTS = {
     "ema": EMA_MOMENTUM,

@@ -12,9 +12,10 @@ NOTEBOOKS = (
     "01_loss",
     "02_gradient_descent",
     "03_learning_rate",
-    "04_momentum",
-    "05_adam",
-    "06_training",
+    "04_sgd",
+    "05_momentum",
+    "06_adam",
+    "07_training",
 )
 
 #: Exercise modules of ``src/descentlab/`` and the functions students write in
@@ -24,6 +25,7 @@ EXERCISES = {
     "optimizers": ("gd_step", "momentum_step", "adam_step",
                    "nesterov_step", "rmsprop_step", "adagrad_step"),
     "schedules": ("max_stable_lr", "exponential_decay"),
+    "batches": ("minibatch_indices",),
     "network": ("mlp_loss_and_grads",),
 }
 

@@ -59,7 +59,7 @@ def momentum_step(theta, grad, velocity, lr, beta=0.9):
     TensorFlow's ``tf.train.MomentumOptimizer(learning_rate, momentum)`` and
     PyTorch's ``torch.optim.SGD(params, lr, momentum)``. (The "exponential moving
     average" form :math:`v = \beta v + (1 - \beta) g` is the same method with
-    :math:`\alpha` scaled by :math:`1/(1-\beta)`; notebook 04 proves it.)
+    :math:`\alpha` scaled by :math:`1/(1-\beta)`; notebook 05 proves it.)
 
     Parameters
     ----------

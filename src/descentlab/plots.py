@@ -153,7 +153,7 @@ def _landscape(problem, ax):
     ax.contour(xs, ys, values, levels=levels, cmap="viridis", linewidths=0.8)
     ax.plot(*problem.minimum, "*", ms=12, color=COLORS["minimum"])
     similar_spans = 1 / 3 < (x1 - x0) / (y1 - y0) < 3
-    ax.set(xlabel="θ₁", ylabel="θ₂", xlim=(x0, x1), ylim=(y0, y1),
+    ax.set(xlabel=problem.axes[0], ylabel=problem.axes[1], xlim=(x0, x1), ylim=(y0, y1),
            aspect="equal" if similar_spans else "auto")
 
 
@@ -207,15 +207,16 @@ def loss_curves(traces, optimum=0.0, title="Loss per step", rates=None):
     return fig
 
 
-def animate(problem, trace, frames=None, interval=150):
+def animate(problem, trace, frames=None, interval=150, every=1):
     """An animation of one trace walking over the loss (matplotlib.animation).
 
+    ``every=k`` draws every k-th point only (long SGD runs stay a small file).
     Show it with :func:`show_animation`; save it with
     ``anim.save("run.gif", writer="pillow")``.
     """
     fig, ax = plt.subplots(figsize=(4.8, 3.4), dpi=64)
     _landscape(problem, ax)
-    xs, ys = _path(trace, problem)
+    xs, ys = (points[::every] for points in _path(trace, problem))
     count = min(len(xs), frames or len(xs))
     (line,) = ax.plot([], [], "-o", ms=4, lw=1.2, color=trace_colors([trace])[0])
     ax.set_title(trace.label)
@@ -392,4 +393,46 @@ def optimizer_comparison(panels, metric="train_loss", ylabel="training loss"):
             ax.semilogy(getattr(history, metric), color=color, lw=1.8, label=history.label)
         ax.set(xlabel="epoch", ylabel=ylabel, title=title)
         ax.legend(fontsize=8)
+    return fig
+
+
+def against_theory(series, xlabel, ylabel, title=None):
+    """Measured values (dots) beside what theory predicts (dashed lines), on log-log axes.
+
+    Parameters
+    ----------
+    series : dict of str to tuple
+        ``label -> (x, measured, predicted)``, three sequences of the same length;
+        ``predicted`` may be None.
+    """
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for index, (label, (x, measured, predicted)) in enumerate(series.items()):
+        color = OTHER_COLORS[index % len(OTHER_COLORS)]
+        ax.loglog(x, measured, "o", ms=6, color=color, label=f"{label}: measured")
+        if predicted is not None:
+            ax.loglog(x, predicted, "--", lw=1.2, color=color, label=f"{label}: theory")
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+    ax.legend(fontsize=8)
+    return fig
+
+
+def loss_by_cost(traces, costs, optimum=0.0, title="What a loss costs"):
+    """Loss minus its minimum against what it cost, one panel per measure of cost.
+
+    Parameters
+    ----------
+    traces : list of Trace
+        Runs to compare, e.g. the same data in batches of different sizes.
+    costs : dict of str to list of numpy.ndarray
+        ``axis label -> one array per trace`` giving the cost after each of its
+        losses, e.g. ``{"examples seen": [...], "seconds": [...]}``.
+    """
+    fig, axes = plt.subplots(1, len(costs), figsize=(5.2 * len(costs), 3.8), sharey=True)
+    for ax, (label, per_trace) in zip(np.atleast_1d(axes), costs.items(), strict=True):
+        for trace, cost, color in zip(traces, per_trace, trace_colors(traces), strict=True):
+            ax.loglog(cost[1:], np.maximum(trace.losses[1:] - optimum, 1e-16), color=color,
+                      lw=1.5, label=trace.label)
+        ax.set(xlabel=label, ylabel="loss − minimum")
+    np.atleast_1d(axes)[0].legend(fontsize=8)
+    fig.suptitle(title)
     return fig

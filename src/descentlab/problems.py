@@ -62,6 +62,8 @@ class Problem:
         Where the loss is smallest.
     window : tuple of tuple of float
         ``((low, high), ...)`` per coordinate: the region pictures show.
+    axes : tuple of str
+        The names of the coordinates on pictures.
     """
 
     name: str
@@ -70,6 +72,7 @@ class Problem:
     hessian: object
     minimum: np.ndarray
     window: tuple
+    axes: tuple = ("θ₁", "θ₂")
 
 
 def quadratic(Q, name=None, window=None):
@@ -158,13 +161,15 @@ def linear_regression(data=None):
         hessian=lambda w: 2.0 / n * X.T @ X,
         minimum=best,
         window=((best[0] - 2.5, best[0] + 2.5), (best[1] - 2.5, best[1] + 2.5)),
+        axes=("w0 (intercept)", "w1 (slope)"),
     )
 
 
 def noisy(problem, scale, seed=0):
     """The same problem with Gaussian noise of standard deviation ``scale`` on every gradient.
 
-    Mimics mini-batch gradients (notebook 06); the noise is reproducible from ``seed``.
+    Stands in for mini-batch gradients (notebook 04 measures real ones); the noise is
+    reproducible from ``seed``.
     """
     rng = np.random.default_rng(seed)
     return Problem(
@@ -174,4 +179,5 @@ def noisy(problem, scale, seed=0):
         hessian=problem.hessian,
         minimum=problem.minimum,
         window=problem.window,
+        axes=problem.axes,
     )

@@ -137,3 +137,82 @@ def minimize(step, problem, theta0, steps, label=None, schedule=None, **hyper):
             break
     return Trace(label or describe(step, hyper), np.array(thetas),
                  np.array(losses, dtype=float), diverged)
+
+
+def with_replacement(n, batch_size, rng):
+    """Batches of one epoch drawn independently, each example with replacement.
+
+    The sampling that textbook analyses of SGD assume (each batch gradient then has
+    covariance ``Σ / batch_size``); frameworks reshuffle instead, as
+    ``batches.minibatch_indices`` does. Same signature, so :func:`sgd` takes either.
+
+    Returns
+    -------
+    list of numpy.ndarray
+        ``ceil(n / batch_size)`` integer arrays of shape ``(batch_size,)``.
+    """
+    return [rng.integers(0, n, size=batch_size) for _ in range(-(-n // batch_size))]
+
+
+def sgd(step, grad, data, theta0, epochs, batch_size, batches, seed=0, label=None,
+        schedule=None, **hyper):
+    r"""Mini-batch training of the linear model: ``step`` applied to batch gradients.
+
+    Each epoch asks ``batches(n, batch_size, rng)`` for its mini-batches and takes
+    one step per batch :math:`B`, with the gradient of the batch's own MSE,
+    ``grad(theta, X[B], y[B])``, an unbiased estimate of the full gradient.
+
+    Parameters
+    ----------
+    step : callable
+        A step function (module docstring), e.g. ``optimizers.gd_step``.
+    grad : callable
+        ``grad(theta, X, y) -> ndarray of shape (d,)``, e.g. ``losses.linear_mse_grad``.
+    data : descentlab.problems.LinearData
+        The examples: ``X`` of shape (n, d), ``y`` of shape (n,).
+    theta0 : array_like, shape (d,)
+        Start.
+    epochs : int
+        Passes over the data.
+    batch_size : int
+        :math:`B`; 1 is stochastic gradient descent, ``n`` full-batch gradient descent.
+    batches : callable
+        ``batches(n, batch_size, rng) -> list of index arrays``, e.g.
+        ``batches.minibatch_indices``.
+    seed : int, default=0
+        Seed of the ``numpy.random.Generator`` that orders the examples.
+    label : str, optional
+        Legend text; default: the step's name, ``B`` and the hyperparameters.
+    schedule : callable, optional
+        ``schedule(t) -> lr`` for the 0-based step ``t``; overrides ``hyper['lr']``.
+    **hyper
+        Hyperparameters passed to every call, e.g. ``lr=0.1``.
+
+    Returns
+    -------
+    Trace
+        ``thetas`` and the full-data ``losses`` before the first step and after
+        each step (``epochs * ceil(n / B)`` of them); stops early, with
+        ``diverged=True``, once the loss is not finite or exceeds 1e12.
+    """
+    X, y = data.X, data.y
+    rng = np.random.default_rng(seed)
+    theta = np.array(theta0, dtype=float)
+    stepper = Stepper(step, theta, {**hyper, **({"lr": None} if schedule else {})})
+
+    def full_loss(theta):
+        with np.errstate(over="ignore", invalid="ignore"):
+            return float(np.mean((X @ theta - y) ** 2))
+
+    thetas, losses = [theta], [full_loss(theta)]
+    label = label or describe(step, {"B": batch_size, **hyper})
+    for _ in range(epochs):
+        for batch in batches(len(y), batch_size, rng):
+            if schedule is not None:
+                stepper.hyper["lr"] = schedule(len(losses) - 1)
+            theta = stepper(theta, grad(theta, X[batch], y[batch]))
+            thetas.append(theta)
+            losses.append(full_loss(theta))
+            if not np.isfinite(losses[-1]) or losses[-1] > 1e12:
+                return Trace(label, np.array(thetas), np.array(losses), True)
+    return Trace(label, np.array(thetas), np.array(losses), False)

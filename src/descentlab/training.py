@@ -1,4 +1,4 @@
-"""Training models on real data with mini-batches (provided code, notebook 06).
+"""Training models on real data with mini-batches (provided code, notebook 07).
 
 The data are scikit-learn's bundled handwritten digits (1,797 images of 8x8
 pixels, 10 classes), which ship inside the package: nothing is downloaded.
@@ -36,7 +36,7 @@ def digits(n_val=300, n_test=300, seed=0):
 
     Each pixel is standardised with the training part's mean and standard
     deviation (pixels that are constant there are only centred), so every input
-    has a similar scale, which is what plain gradient descent needs (notebook 05).
+    has a similar scale, which is what plain gradient descent needs (notebook 06).
     """
     from sklearn.datasets import load_digits
 
