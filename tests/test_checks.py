@@ -423,6 +423,17 @@ def train_sgd_forgets_update(w0, X, y, lr, batch_size, epochs, rng):
     return w, history + [np.mean((X @ w - y) ** 2)]
 
 
+def train_sgd_losses_twice(w0, X, y, lr, batch_size, epochs, rng):
+    from descentlab import batches
+    w, history = np.array(w0, dtype=float), [np.mean((X @ w0 - y) ** 2)]
+    for _ in range(epochs):
+        for rows in batches.minibatch_indices(len(y), batch_size, rng):
+            history.append(np.mean((X @ w - y) ** 2))
+            w = w - lr * 2 / len(rows) * X[rows].T @ (X[rows] @ w - y[rows])
+            history.append(np.mean((X @ w - y) ** 2))
+    return w, history
+
+
 def test_reference_batches_and_sgd_loop_pass(capsys):
     from descentlab import batches, problems
     checks.check_minibatch_indices(batches.minibatch_indices)
@@ -438,6 +449,7 @@ def test_reference_batches_and_sgd_loop_pass(capsys):
     (train_sgd_epoch_losses, "recording the loss once per epoch"),
     (train_sgd_batch_losses, "recording something other than the loss of all the data"),
     (train_sgd_forgets_update, "not updating w"),
+    (train_sgd_losses_twice, "record the loss once before the first step and once after"),
     (lambda *args: train_sgd_right(*args)[0], "expected a pair (w, history)"),
 ])
 def test_sgd_loop_mistakes_are_named(train, named):

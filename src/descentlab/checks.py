@@ -574,9 +574,10 @@ def check_sgd_training(train_sgd, data):
             f"{shown}[1], the history, has {history.size} losses\n  expected {steps + 1}: the "
             f"loss before the first step and after each of the {steps} steps ({epochs} epochs "
             f"of {steps // epochs} batches)",
-            "recording the loss once per epoch: record it after every step."
-            if history.size == epochs + 1 else
-            "recording the loss only before (or only after) each step.")
+            {epochs + 1: "recording the loss once per epoch: record it after every step.",
+             steps: "recording the loss only before (or only after) each step."}.get(
+                history.size, "record the loss once before the first step and once after "
+                              "every step."))
     mistakes = [(value[0], SGD_TRAINING_HINTS[key]) for key, value in case["mistakes"]]
     mistakes.append((np.zeros(2), "not updating w: assign the result, "
                                   "w = optimizers.gd_step(w, grad, lr)."))

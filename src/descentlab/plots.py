@@ -7,6 +7,7 @@ Each returns the matplotlib ``Figure`` it drew; in a notebook assign it
 """
 
 import base64
+import dataclasses
 import io
 
 import matplotlib.pyplot as plt
@@ -164,7 +165,23 @@ def _path(trace, problem):
     return trace.thetas[:, 0], trace.thetas[:, 1]
 
 
-def trajectories(problem, traces, title=None):
+def _holding(window, traces, most=1.0):
+    """``window`` grown to hold every point of ``traces``, by at most ``most`` of its span
+    on each side (a diverging run would otherwise shrink the landscape to a dot)."""
+    grown = []
+    for axis, (low, high) in enumerate(window):
+        values = np.concatenate([trace.thetas[:, axis] for trace in traces])
+        values = values[np.isfinite(values)]
+        margin, span = 0.05 * (high - low), high - low
+        if values.size and values.min() < low:
+            low = max(values.min() - margin, low - most * span)
+        if values.size and values.max() > high:
+            high = min(values.max() + margin, high + most * span)
+        grown.append((low, high))
+    return tuple(grown)
+
+
+def trajectories(problem, traces, title=None, panels=False):
     """The loss landscape with each trace's path drawn on it, d2l style.
 
     Parameters
@@ -173,17 +190,30 @@ def trajectories(problem, traces, title=None):
         With 1 or 2 parameters.
     traces : sequence of descentlab.runner.Trace
         Each drawn as dots joined by lines, in its optimizer's colour.
+    panels : bool, default=False
+        One panel per trace, side by side, for paths that would hide each other
+        (several optimizers following the same valley).
     """
-    fig, ax = plt.subplots(figsize=(6, 4.5))
-    _landscape(problem, ax)
-    for trace, color in zip(traces, trace_colors(traces), strict=True):
-        xs, ys = _path(trace, problem)
-        label = trace.label + (" (diverged)" if trace.diverged else "")
-        # Long runs: a dot every few steps, so paths stay visible under each other.
-        ax.plot(xs, ys, "-o", ms=3, lw=1.5, alpha=0.85, color=color, label=label,
-                markevery=max(1, len(xs) // 40))
-    ax.set_title(title or problem.name)
-    ax.legend(loc="upper right", fontsize=8)
+    if len(problem.window) == 2:
+        problem = dataclasses.replace(problem, window=_holding(problem.window, traces))
+    count = len(traces) if panels else 1
+    fig, axes = plt.subplots(1, count, figsize=(6 if count == 1 else 3.6 * count, 4.5),
+                             sharey=True, squeeze=False)
+    groups = [[trace] for trace in traces] if panels else [list(traces)]
+    colors = iter(trace_colors(traces))
+    for ax, group in zip(axes[0], groups, strict=True):
+        _landscape(problem, ax)
+        for trace in group:
+            xs, ys = _path(trace, problem)
+            label = trace.label + (" (diverged)" if trace.diverged else "")
+            # Long runs: a dot every few steps, so paths stay visible under each other.
+            ax.plot(xs, ys, "-o", ms=3, lw=1.5, alpha=0.85, color=next(colors), label=label,
+                    markevery=max(1, len(xs) // 40))
+        ax.legend(loc="upper right", fontsize=8)
+    if panels:
+        fig.suptitle(title or problem.name)
+    else:
+        axes[0][0].set_title(title or problem.name)
     return fig
 
 
@@ -359,11 +389,15 @@ def per_step(steps, named_values, ylabel, title=None, log_y=False):
     return fig
 
 
-def digits_grid(X, y, count=20):
-    """The first ``count`` examples as 8x8 images with their labels."""
+def digits_grid(images, y, count=20):
+    """The first ``count`` digits, 8x8 pixel images of ink 0 to 16, with their labels.
+
+    Pass the images, not the standardised inputs (``Dataset.images``): standardised
+    pixels have each their own scale and show as grey noise.
+    """
     fig, axes = plt.subplots(2, count // 2, figsize=(count * 0.45, 2.2))
-    for ax, image, label in zip(axes.ravel(), X[:count], y[:count], strict=False):
-        ax.imshow(np.reshape(image, (8, 8)), cmap="gray_r")
+    for ax, image, label in zip(axes.ravel(), images[:count], y[:count], strict=False):
+        ax.imshow(np.reshape(image, (8, 8)), cmap="gray_r", vmin=0, vmax=16)
         ax.set_title(str(label), fontsize=9)
         ax.axis("off")
     return fig

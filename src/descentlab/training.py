@@ -29,6 +29,12 @@ class Dataset:
     X_test: np.ndarray
     y_test: np.ndarray
     n_classes: int
+    pixel_mean: np.ndarray
+    pixel_std: np.ndarray
+
+    def images(self, X):
+        """Standardised rows ``X`` of shape (n, 64) back as the (n, 8, 8) pixel images, 0 to 16."""
+        return (X * self.pixel_std + self.pixel_mean).reshape(-1, 8, 8)
 
 
 def digits(n_val=300, n_test=300, seed=0):
@@ -48,7 +54,8 @@ def digits(n_val=300, n_test=300, seed=0):
     mean, std = X[train].mean(axis=0), X[train].std(axis=0)
     std[std == 0] = 1.0
     X = (X - mean) / std
-    return Dataset(X[train], y[train], X[val], y[val], X[test], y[test], int(y.max()) + 1)
+    return Dataset(X[train], y[train], X[val], y[val], X[test], y[test], int(y.max()) + 1,
+                   mean, std)
 
 
 def init_mlp(d, h, k, seed=0):
