@@ -127,7 +127,9 @@ class Batch:
         """Write one job's scores into the batch's gradebook and collect its files.
 
         A job stopped before it finished has no complete scores: its notebooks
-        score 0 (failing closed), with the reason.
+        score 0 (failing closed), with the reason. Hand grades and comments that
+        TAs entered (nbgrader's formgrader) are kept: they stand where the answer
+        they grade is unchanged, and are flagged for review where it changed.
         """
         if result.get("notebooks") and not result.get("verified"):
             problems.append("the grading job was stopped before it finished: every notebook "
@@ -135,28 +137,71 @@ class Batch:
             result = {"notebooks": {name: {**entry, "error": "not finished"}
                                     for name, entry in result["notebooks"].items()}}
         problems += [f"while grading: {incident}" for incident in result.get("problems", [])]
+        job = self.out / "jobs" / student / "course"
         with Gradebook(self.db_url) as gradebook:
             gradebook.update_or_create_student(student)
             for name, entry in result.get("notebooks", {}).items():
                 if entry["error"]:
                     problems.append(f"{name} could not be graded: {entry['error']}")
                     continue
-                try:
-                    gradebook.remove_submission(name, student)
-                except MissingEntry:
-                    pass
-                gradebook.add_submission(name, student, timestamp=timestamp)
+                before = answers(self.root / "submitted" / student / name / f"{name}.ipynb")
+                after = answers(job / "submitted" / student / name / f"{name}.ipynb")
+                gradebook.update_or_create_submission(name, student, timestamp=timestamp)
                 submitted = gradebook.find_submission_notebook(name, name, student)
                 for grade in submitted.grades:
                     auto, _, manual = entry["cells"].get(grade.name, [0.0, None, False])
+                    changed = grade.auto_score != auto or before.get(grade.name) != after.get(
+                        grade.name)
                     grade.auto_score = auto
-                    grade.needs_manual_grade = manual
+                    if grade.manual_score is None:
+                        grade.needs_manual_grade = manual
+                    elif changed:
+                        grade.needs_manual_grade = True
+                        problems.append(f"{name} {grade.name}: graded by hand before, and the "
+                                        "answer changed since; the hand grade is kept and "
+                                        "flagged for review in the formgrader")
                 gradebook.db.commit()
-        job = self.out / "jobs" / student / "course"
         for step in ("submitted", "autograded", "feedback"):
             source = job / step / student
             if source.exists():
                 _copy_tree(source, self.root / step / student)
+
+    def hand_grades(self, student):
+        """What TAs entered for ``student`` in the formgrader, as plain data:
+        ``{notebook: {cell: [manual score, extra credit, comment]}}``, cells with
+        nothing entered left out."""
+        entered = {}
+        with Gradebook(self.db_url) as gradebook:
+            for name in NOTEBOOKS:
+                try:
+                    notebook = gradebook.find_submission_notebook(name, name, student)
+                except MissingEntry:
+                    continue
+                comments = {comment.name: comment.manual_comment for comment in notebook.comments}
+                cells = {grade.name: [grade.manual_score, grade.extra_credit,
+                                      comments.get(grade.name)] for grade in notebook.grades}
+                cells = {cell: values for cell, values in cells.items()
+                         if any(value is not None for value in values)}
+                if cells:
+                    entered[name] = cells
+        return entered
+
+    def refresh_feedback(self, records):
+        """Rewrite the feedback of every student whose hand grades changed since it was
+        written, from the batch's gradebook, so that feedback and grades agree."""
+        api = NbGraderAPI(config=course_config(self.root))
+        for student, record in records.items():
+            entered = self.hand_grades(student)
+            if entered == record.get("hand_grades", {}):
+                continue
+            for name in NOTEBOOKS:
+                if (self.root / "autograded" / student / name).exists():
+                    result = api.generate_feedback(name, student)
+                    if not result["success"]:
+                        record["problems"].append(f"{name}: the feedback could not be "
+                                                  "rewritten with the hand grades")
+            record["hand_grades"] = entered
+            self.records.write(student, record)
 
     def apply_late_policy(self):
         """Set every notebook's late penalty with nbgrader's ``AssignLatePenalties``.
@@ -209,6 +254,16 @@ class Batch:
             CsvExportPlugin(to=str(self.out / "grades.csv")).export(gradebook)
         if (self.root / "feedback").exists():
             _copy_tree(self.root / "feedback", self.out / "feedback")
+
+
+def answers(path):
+    """``{grade_id: source}`` of the graded and answer cells of a submitted notebook
+    (the grader's own copy, written from the parsed zip); empty if there is none."""
+    if not path.exists():
+        return {}
+    return {cell.metadata.nbgrader["grade_id"]: cell.source
+            for cell in nbformat.read(path, as_version=4).cells
+            if cell.metadata.get("nbgrader", {}).get("grade_id")}
 
 
 def demo_sources(path):
@@ -364,6 +419,13 @@ def grade_folder(submissions, out, workers=None, allow_unsafe=False, only=None,
     settings = Settings.load(out, pattern=pattern, roster=roster, deadline=deadline, late=late)
     class_list = read_roster(settings.roster) if settings.roster else None
     intake = take_in(submissions, settings.pattern, class_list)
+    unknown = sorted(set(only or ()) - set(intake.handins))
+    if unknown:
+        known = sorted(intake.handins)
+        listed = ", ".join(known[:10]) + (", ..." if len(known) > 10 else "")
+        raise ValueError(f"ONLY={','.join(unknown)}: no file in {submissions} that counts is "
+                         f"theirs, so nobody would be regraded (check the spelling; students "
+                         f"with a file: {listed or 'none'})")
     protections = sandbox.detect()
     print(f"Sandbox: {protections.describe()}")
     if not protections.isolated and not allow_unsafe:
@@ -450,6 +512,7 @@ def _run_jobs(batch, jobs, workers, job_timeout, progress, outcome):
 def _finish(batch, outcome):
     """Late penalties, CSV, report and summary for the whole class in ``OUT``."""
     batch.apply_late_policy()
+    batch.refresh_feedback(batch.records.all())
     batch.export()
     records = batch.records.all()
     outcome.problems = {student: record["problems"] for student, record in records.items()}

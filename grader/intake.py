@@ -2,9 +2,11 @@
 
 File names are read with nbgrader's own ``zip_collect`` file-name collector
 (:class:`nbgrader.plugins.FileNameCollectorPlugin`): a regular expression with a
-``student_id`` group and, optionally, a ``timestamp`` group (any form nbgrader's
-``parse_utc`` reads). The default fits ``make submit``'s ``<student_id>.zip``;
-an LMS download needs its own, e.g. for
+``student_id`` group and, optionally, a ``timestamp`` group, read (as UTC) in one
+of the exact forms of :data:`TIME_FORMATS`, never by a parser that guesses
+(``2026-12-01-23-50-05`` is 23:50:05, not 23:50 at an offset of five hours).
+The default fits ``make submit``'s ``<student_id>.zip``; an LMS download needs
+its own, e.g. for
 ``ps_ada_lovelace_attempt_2026-12-01-09-30-00.zip``::
 
     PATTERN='ps_(?P<student_id>.+)_attempt_(?P<timestamp>[0-9-]+)\\.zip$'
@@ -19,16 +21,18 @@ are not graded and roster students without a file are listed.
 import csv
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
-from dateutil.parser import ParserError
 from nbgrader.plugins import FileNameCollectorPlugin
-from nbgrader.utils import parse_utc
 
 from descentlab.submit import STUDENT_ID
 
 #: ``make submit``'s file names: ``<student_id>.zip``.
 DEFAULT_PATTERN = rf"(?P<student_id>{STUDENT_ID.pattern})\.zip$"
+#: The forms a time in a file name may take, each read exactly (zero-padded, whole string).
+TIME_FORMATS = ("%Y-%m-%d-%H-%M-%S", "%Y-%m-%dT%H-%M-%S", "%Y-%m-%dT%H:%M:%S",
+                "%Y-%m-%d %H:%M:%S", "%Y%m%d%H%M%S", "%Y%m%dT%H%M%S")
 #: Roster columns that nbgrader's gradebook keeps for a student.
 ROSTER_FIELDS = ("first_name", "last_name", "email")
 
@@ -54,6 +58,20 @@ class Intake:
     refused: dict = field(default_factory=dict)
     #: Roster students with no file.
     missing: list = field(default_factory=list)
+
+
+def read_time(text):
+    """The UTC time ``text`` says, in one of :data:`TIME_FORMATS`; ValueError otherwise."""
+    for form in TIME_FORMATS:
+        try:
+            when = datetime.strptime(text, form)
+        except ValueError:
+            continue
+        if when.strftime(form) == text:  # strptime also takes unpadded fields: not exact
+            return when
+    examples = ", ".join(datetime(2026, 12, 1, 9, 30, 5).strftime(form) for form in TIME_FORMATS)
+    raise ValueError(f"the time {text!r} in the file name is in none of the forms {examples}; "
+                     "rename the file, or make the PATTERN's timestamp group match one of them")
 
 
 def collector(pattern):
@@ -124,11 +142,9 @@ def take_in(folder, pattern=DEFAULT_PATTERN, roster=None):
                 f"student's id (or add the student to the roster), then grade with ONLY={student}")
             continue
         try:
-            when = parse_utc(info["timestamp"]) if info.get("timestamp") else None
-        except (ParserError, ValueError, OverflowError):
-            intake.refused[path.name] = (
-                f"the time {info['timestamp']!r} in the file name cannot be read; rename the "
-                "file with a date and time such as 2026-12-01-09-30-00")
+            when = read_time(info["timestamp"]) if info.get("timestamp") else None
+        except ValueError as error:
+            intake.refused[path.name] = str(error)
             continue
         found.setdefault(student, []).append((path, when))
     for student, files in found.items():

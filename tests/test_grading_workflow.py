@@ -83,9 +83,41 @@ def test_newest_file_wins_and_unclear_resubmissions_are_refused_loudly(tmp_path)
     assert set(intake.handins) == {"ada"}
     assert "same, newest time (2026-12-01 08:00:00)" in intake.refused["cy"]
     assert "ONLY=cy" in intake.refused["cy"]
-    assert "cannot be read" in intake.refused["hw_eve_attempt_2026-13-45-00-00-00.zip"]
+    assert "is in none of the forms" in intake.refused["hw_eve_attempt_2026-13-45-00-00-00.zip"]
     assert intake.refused["index.html"] == "not a .zip; ignored"
     assert "does not match PATTERN" in intake.refused["ada.zip"]
+
+
+@pytest.mark.parametrize("stamp, when", [
+    ("2026-12-01-23-50-05", "2026-12-01 23:50:05"),  # not 23:50 at an offset of -05:00
+    ("2026-12-01-09-30-00", "2026-12-01 09:30:00"),  # not 09:00
+    ("20261201T093059", "2026-12-01 09:30:59"),
+])
+def test_times_in_file_names_are_read_exactly_to_the_second(tmp_path, stamp, when):
+    hand_in(tmp_path, f"hw_ada_attempt_{stamp}.zip")
+    assert str(take_in(tmp_path, PATTERN if "T" not in stamp else PATTERN.replace(
+        "[0-9-]+", "[0-9T]+")).handins["ada"].timestamp) == when
+
+
+def test_two_attempts_in_the_same_hour_are_told_apart(tmp_path):
+    hand_in(tmp_path, "hw_ada_attempt_2026-12-01-09-10-00.zip")
+    hand_in(tmp_path, "hw_ada_attempt_2026-12-01-09-45-30.zip")
+    intake = take_in(tmp_path, PATTERN)
+    assert intake.handins["ada"].path.name == "hw_ada_attempt_2026-12-01-09-45-30.zip"
+
+
+def test_a_time_that_is_not_exactly_one_of_the_forms_is_refused(tmp_path):
+    hand_in(tmp_path, "hw_ada_attempt_2026-12-1-9-30-0.zip")  # unpadded: ambiguous in general
+    refused = take_in(tmp_path, PATTERN).refused["hw_ada_attempt_2026-12-1-9-30-0.zip"]
+    assert "'2026-12-1-9-30-0' in the file name is in none of the forms" in refused
+    assert "2026-12-01-09-30-05" in refused
+
+
+def test_a_mistyped_only_is_an_error_not_a_silent_no_op(tmp_path):
+    hand_in(tmp_path, "bob.zip")
+    with pytest.raises(ValueError, match=r"ONLY=bobb: no file .* students with a file: bob\)"):
+        grade_folder(tmp_path, tmp_path / "out", allow_unsafe=UNSAFE, only={"bobb"},
+                     progress=False)
 
 
 def test_several_files_without_times_are_a_tie(tmp_path):
