@@ -12,7 +12,7 @@ LAB_CONFIG := $(CURDIR)/grader/jupyter
 # JupyterLab refuses to run as root unless told; ask only when we are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test release execute submit grade bench clean
+.PHONY: lab test release execute submit grade handout bench clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ grade: $(VENV)/.installed  ## grade SUBMISSIONS=<folder of zips> into OUT=<folde
 		$(if $(WORKERS),--workers $(WORKERS)) $(if $(ONLY),--only $(ONLY)) \
 		$(if $(PATTERN),--pattern '$(PATTERN)') $(if $(ROSTER),--roster "$(ROSTER)") \
 		$(if $(DEADLINE),--deadline "$(DEADLINE)") $(if $(LATE),--late $(LATE))
+
+handout: $(VENV)/.installed  ## the student edition of a graded class: make handout DEST=<new folder>
+	@test -n "$(DEST)" || { echo "usage: make handout DEST=<new folder>"; exit 2; }
+	$(BIN)/python -m grader.handout "$(DEST)"
 
 bench: $(VENV)/.dev-installed  ## measured performance (not part of make test)
 	$(BIN)/python -m benchmarks.notebooks

@@ -46,7 +46,7 @@ from tqdm.auto import tqdm
 
 from descentlab.course import NOTEBOOKS, notebook_path
 
-from . import REPO, SOLUTIONS, report, sandbox
+from . import REPO, SOLUTIONS, report, sandbox, totals
 from .assemble import assemble
 from .collect import read_submission
 from .intake import read_roster, take_in
@@ -249,9 +249,12 @@ class Batch:
         return table
 
     def export(self):
-        """Write ``OUT/grades.csv`` with nbgrader's CSV export and copy the feedback."""
+        """Write ``OUT/grades.csv`` (nbgrader's CSV export) and ``OUT/totals.csv``
+        (:mod:`grader.totals`), and copy the feedback."""
         with Gradebook(self.db_url) as gradebook:
             CsvExportPlugin(to=str(self.out / "grades.csv")).export(gradebook)
+            students = sorted(student.id for student in gradebook.students)
+        totals.write(self.out / "totals.csv", self.db_url, students)
         if (self.root / "feedback").exists():
             _copy_tree(self.root / "feedback", self.out / "feedback")
 
@@ -524,6 +527,7 @@ def _finish(batch, outcome):
 
 
 def _print_summary(batch, outcome, records, lateness):
+    pending = {total.student: total.pending for total in totals.totals(batch.db_url, records)}
     print(f"\n{len(records)} students graded into {batch.out} ({len(outcome.graded)} in this run, "
           f"{len(outcome.resumed)} kept from before):")
     for student, record in records.items():
@@ -536,6 +540,8 @@ def _print_summary(batch, outcome, records, lateness):
                   f"{penalty:g} points taken off)")
         for problem in record["problems"]:
             print(f"      - {one_line(problem)}")
+        if pending.get(student):
+            print(f"      - to grade by hand: {', '.join(pending[student])}")
     if outcome.refused:
         print(f"NOT GRADED ({len(outcome.refused)}):")
         for name, why in outcome.refused.items():
@@ -546,7 +552,9 @@ def _print_summary(batch, outcome, records, lateness):
     troubled = sum(1 for record in records.values() if record["problems"])
     print(f"{len(records) - troubled} without problems, {troubled} with problems (listed above "
           f"and in {batch.out / 'report.html'}).")
-    print(f"Grades: {batch.out / 'grades.csv'}\nFeedback: {batch.out / 'feedback'}/")
+    print(f"Grades: {batch.out / 'totals.csv'} (a row per student; pending answers left "
+          f"empty), {batch.out / 'grades.csv'} (nbgrader's export)\n"
+          f"Feedback: {batch.out / 'feedback'}/")
 
 
 def one_line(text):

@@ -4,7 +4,8 @@ It shows the score distribution of each notebook, the pass rate of every graded
 cell, the mistakes the checks named most often across the class, and the
 students who need the instructor: written answers to grade by hand, late
 hand-ins, submissions with problems (broken files, jobs stopped, missing parts),
-files that could not be graded and roster students who handed in nothing.
+files that could not be graded and roster students who handed in nothing; and
+every student's totals, with answers still to grade by hand shown as pending.
 """
 
 import base64
@@ -19,6 +20,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 from nbgrader.api import Gradebook, MissingEntry  # noqa: E402
 
 from descentlab.course import NOTEBOOKS  # noqa: E402
+
+from . import totals as total_points  # noqa: E402
 
 
 def collect(batch, students):
@@ -81,12 +84,26 @@ def write(batch, outcome, mistakes, late):
     students = sorted(problems)
     scores, cells, manual = collect(batch, students)
     with plt.rc_context(PLAIN_TEXT):
-        parts = _parts(outcome, students, problems, scores, cells, manual, mistakes, late)
+        parts = _parts(outcome, students, problems, scores, cells, manual, mistakes, late,
+                       total_points.totals(batch.db_url, students))
     page = "<!doctype html><meta charset=utf-8><title>Descent Lab report</title>" + "\n".join(parts)
     (batch.out / "report.html").write_text(page, encoding="utf-8")
 
 
-def _parts(outcome, students, problems, scores, cells, manual, mistakes, late):
+def _totals_table(found):
+    """Every student's points per notebook and total; pending answers shown as pending."""
+    rows = ["<h2>Totals</h2><table border=1 cellpadding=4><tr><th>student</th>"
+            + "".join(f"<th>{name}</th>" for name in NOTEBOOKS) + "<th>total</th></tr>"]
+    for total in found:
+        cells = ["pending" if total.scores[name] is None else f"{total.scores[name]:g}"
+                 for name in NOTEBOOKS]
+        overall = "pending" if total.total is None else f"{total.total:g}"
+        rows.append(f"<tr><td>{html.escape(total.student)}</td>"
+                    + "".join(f"<td>{cell}</td>" for cell in cells) + f"<td>{overall}</td></tr>")
+    return rows + ["</table>"]
+
+
+def _parts(outcome, students, problems, scores, cells, manual, mistakes, late, totals):
     """The page's parts, in order: HTML text, every student-derived string escaped."""
     named = Counter(m for per_student in mistakes.values() for found in per_student.values()
                     for m in set(found))
@@ -115,6 +132,7 @@ def _parts(outcome, students, problems, scores, cells, manual, mistakes, late):
         parts.append(f"<tr><td>{html.escape(student)}</td><td>{count}</td><td>{lateness}</td>"
                      f"<td>{listed}</td></tr>")
     parts.append("</table>")
+    parts += _totals_table(totals)
     if outcome.refused:
         parts.append("<h2>Files not graded</h2><ul>")
         parts += [f"<li><b>{html.escape(name)}</b>: {html.escape(why)}</li>"

@@ -77,11 +77,25 @@ def term(tmp_path):
     return submissions, out, run
 
 
-def test_a_rerun_puts_the_hand_grade_into_grades_and_feedback(term):
+def totals(out):
+    """``{student: (01_loss points, total, pending)}`` from totals.csv, as written."""
+    with open(out / "totals.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    notebook = next(key for key in rows[0] if key.startswith(f"{NOTEBOOK} (of "))
+    total = next(key for key in rows[0] if key.startswith("total (of "))
+    return {row["student_id"]: (row[notebook], row[total], row["pending"]) for row in rows}
+
+
+def test_pending_answers_are_pending_until_graded_then_counted(term):
     _, out, run = term
-    assert score(out, "ada") == 6  # grades.csv is written by the next run
-    outcome = run()
+    # Graded once, before the TA's grade: pending, not zero, in totals.csv and the report.
+    assert totals(out) == {"ada": ("", "", f"{NOTEBOOK} {ANSWER}"),
+                           "bob": ("", "", f"{NOTEBOOK} {ANSWER}")}
+    assert "<td>pending</td>" in (out / "report.html").read_text()
+    assert score(out, "ada") == 6  # nbgrader's own export counts it as 0 until the next run
+    outcome = run()  # nobody regraded: the hand grade reaches every output
     assert outcome.graded == [] and score(out, "ada") == 7.5 and score(out, "bob") == 6
+    assert totals(out) == {"ada": ("7.5", "7.5", ""), "bob": ("", "", f"{NOTEBOOK} {ANSWER}")}
     assert COMMENT in feedback(out, "ada") and COMMENT not in feedback(out, "bob")
 
 

@@ -1,0 +1,78 @@
+"""One row per student: ``OUT/totals.csv``, the grades an LMS imports.
+
+nbgrader's own export (``OUT/grades.csv``) has a row per student and notebook and
+counts a written answer nobody has graded yet as 0. This file has one row per
+student, a column per notebook, the late penalty and the total; a notebook with
+answers still to grade by hand is *pending*: its column and the total are left
+empty (an LMS reads an empty cell as "not graded", never as 0) and ``pending``
+names what is left to grade.
+"""
+
+import csv
+from dataclasses import dataclass, field
+
+from nbgrader.api import Gradebook, MissingEntry
+
+from descentlab.course import NOTEBOOKS
+
+
+@dataclass
+class Total:
+    """One student's grades over the course."""
+
+    student: str
+    #: Notebook -> points after its late penalty, or None while answers are pending.
+    scores: dict = field(default_factory=dict)
+    #: ``"<notebook> <cell>"`` of every answer still to be graded by hand.
+    pending: list = field(default_factory=list)
+    penalty: float = 0.0
+
+    @property
+    def total(self):
+        """The sum of the notebooks' points, or None while anything is pending."""
+        return None if self.pending else sum(self.scores.values())
+
+
+def totals(db_url, students):
+    """A :class:`Total` for each of ``students``, from the gradebook at ``db_url``."""
+    found = []
+    with Gradebook(db_url) as gradebook:
+        for student in students:
+            total = Total(student)
+            for name in NOTEBOOKS:
+                try:
+                    submission = gradebook.find_submission(name, student)
+                except MissingEntry:
+                    total.scores[name] = 0.0
+                    continue
+                waiting = [f"{name} {grade.name}" for notebook in submission.notebooks
+                           for grade in notebook.grades if grade.needs_manual_grade]
+                penalty = submission.late_submission_penalty or 0.0
+                total.penalty += penalty
+                total.pending += waiting
+                total.scores[name] = None if waiting else max(0.0, submission.score - penalty)
+            found.append(total)
+    return found
+
+
+def maximum(db_url):
+    """``{notebook: max points}`` and their sum, for the header row's reader."""
+    with Gradebook(db_url) as gradebook:
+        return {name: gradebook.find_assignment(name).max_score for name in NOTEBOOKS}
+
+
+def write(path, db_url, students):
+    """Write ``path`` (totals.csv): student, a column per notebook, late penalty, total, pending."""
+    tops = maximum(db_url)
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        out = csv.writer(handle)
+        out.writerow(["student_id", *(f"{name} (of {tops[name]:g})" for name in NOTEBOOKS),
+                      "late_penalty", f"total (of {sum(tops.values()):g})", "pending"])
+        for total in totals(db_url, students):
+            out.writerow([total.student, *(_number(total.scores[name]) for name in NOTEBOOKS),
+                          _number(total.penalty), _number(total.total),
+                          "; ".join(total.pending)])
+
+
+def _number(value):
+    return "" if value is None else f"{value:g}"
