@@ -12,7 +12,7 @@ LAB_CONFIG := $(CURDIR)/grader/jupyter
 # JupyterLab refuses to run as root unless told; ask only when we are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test release execute submit grade handout bench clean
+.PHONY: lab test release execute submit grade formgrade handout bench clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,9 @@ grade: $(VENV)/.installed  ## grade SUBMISSIONS=<folder of zips> into OUT=<folde
 		$(if $(WORKERS),--workers $(WORKERS)) $(if $(ONLY),--only $(ONLY)) \
 		$(if $(PATTERN),--pattern '$(PATTERN)') $(if $(ROSTER),--roster "$(ROSTER)") \
 		$(if $(DEADLINE),--deadline "$(DEADLINE)") $(if $(LATE),--late $(LATE))
+
+formgrade: $(VENV)/.installed  ## TAs grade written answers: make formgrade OUT=<folder of make grade>
+	$(BIN)/python -m grader.formgrade "$(OUT)"
 
 handout: $(VENV)/.installed  ## the student edition of a graded class: make handout DEST=<new folder>
 	@test -n "$(DEST)" || { echo "usage: make handout DEST=<new folder>"; exit 2; }
