@@ -34,6 +34,7 @@ import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import nbformat
@@ -49,7 +50,7 @@ from descentlab.course import NOTEBOOKS, notebook_path
 from . import REPO, SOLUTIONS, report, sandbox, totals
 from .assemble import assemble
 from .collect import read_submission
-from .intake import read_roster, take_in
+from .intake import lms_pattern, read_roster, take_in
 from .records import Records, Settings, file_digest, grader_version
 from .release import course_config
 from .wire import LineReader, clean_text
@@ -449,14 +450,23 @@ def grade_folder(submissions, out, workers=None, allow_unsafe=False, only=None,
             outcome.resumed.append(student)
             continue
         submission = read_submission(handin.path, student)
+        timestamp = handin.timestamp
+        if handin.late:
+            if settings.deadline:  # after the deadline is all the LMS says
+                timestamp = datetime.fromisoformat(settings.deadline) + timedelta(seconds=1)
+            submission.problems.append(
+                "the LMS marked this hand-in LATE (its file name holds no time): counted as "
+                "handed in after the deadline" if settings.deadline else
+                "the LMS marked this hand-in LATE; give DEADLINE= (and LATE=) to apply a "
+                "late policy")
         if handin.earlier:
             submission.problems.append(f"graded {handin.path.name}, the newest; not graded: "
                                        + ", ".join(handin.earlier))
         record = {"file": handin.path.name, "sha256": digest, "grader": version,
-                  "timestamp": str(handin.timestamp) if handin.timestamp else None,
+                  "timestamp": str(timestamp) if timestamp else None,
                   "problems": submission.problems}
         jobs[student] = (batch.prepare_job(submission, protections, cell_timeout),
-                         handin, record)
+                         timestamp, record)
     if outcome.resumed:
         print(f"Resuming: {len(outcome.resumed)} students already graded from the same files "
               "are kept (ONLY=<ids> regrades chosen students).")
@@ -492,10 +502,10 @@ def _run_jobs(batch, jobs, workers, job_timeout, progress, outcome):
         for future in tqdm(as_completed(futures), total=len(futures), desc="grading",
                            unit="student", disable=not progress):
             student = futures[future]
-            _, handin, record = jobs[student]
+            _, timestamp, record = jobs[student]
             result, problems = future.result()
             record["problems"] += problems
-            batch.merge(student, result, record["problems"], handin.timestamp)
+            batch.merge(student, result, record["problems"], timestamp)
             record["mistakes"] = {name: entry.get("mistakes", [])
                                   for name, entry in result.get("notebooks", {}).items()}
             batch.records.write(student, record)  # after the grades are committed
@@ -593,6 +603,8 @@ def main(argv=None):
     parser.add_argument("--only", help="comma-separated student ids to regrade")
     parser.add_argument("--pattern", help="regular expression for file names, with a "
                         "(?P<student_id>...) and optionally a (?P<timestamp>...) group")
+    parser.add_argument("--lms", help="the LMS the zips were downloaded from (canvas): "
+                        "its file names, instead of --pattern")
     parser.add_argument("--roster", help="CSV of the class: id[,first_name,last_name,email]")
     parser.add_argument("--deadline", help="due date and time of every notebook (UTC)")
     parser.add_argument("--late", help="late policy: none (record only) or zero")
@@ -603,6 +615,10 @@ def main(argv=None):
     warnings.filterwarnings("ignore", category=SAWarning)
     signal.signal(signal.SIGTERM, _interrupt)  # stopped by a scheduler: as Ctrl-C
     try:
+        if args.lms:
+            if args.pattern:
+                raise ValueError("give LMS= or PATTERN=, not both")
+            args.pattern = lms_pattern(args.lms)
         grade_folder(args.submissions, args.out, args.workers,
                      args.allow_unsafe or os.environ.get("ALLOW_UNSAFE") == "1",
                      set(args.only.split(",")) if args.only else None,

@@ -30,6 +30,16 @@ from descentlab.submit import STUDENT_ID
 
 #: ``make submit``'s file names: ``<student_id>.zip``.
 DEFAULT_PATTERN = rf"(?P<student_id>{STUDENT_ID.pattern})\.zip$"
+#: File names of LMS downloads, by ``LMS=`` name. Canvas's "Download Submissions" names
+#: each file ``<sortable name>_[LATE_]<user id>_<file id>_<original name>`` (canvas-lms,
+#: ``lib/content_zipper.rb``; older versions write ``late``): the student id is the
+#: Canvas user id (the ``ID`` column of its gradebook export), and the name carries no
+#: time, only whether Canvas counted the hand-in late. With anonymous grading there is
+#: no name and the id is ``anon_<anonymous id>``.
+LMS_PATTERNS = {
+    "canvas": r"^(?:[A-Za-z0-9]*_)?(?i:(?P<late>late)_)?"
+              r"(?P<student_id>[0-9]+|anon_[A-Za-z0-9]+)_[0-9]+_.+\.zip$",
+}
 #: The forms a time in a file name may take, each read exactly (zero-padded, whole string).
 TIME_FORMATS = ("%Y-%m-%d-%H-%M-%S", "%Y-%m-%dT%H-%M-%S", "%Y-%m-%dT%H:%M:%S",
                 "%Y-%m-%d %H:%M:%S", "%Y%m%d%H%M%S", "%Y%m%dT%H%M%S")
@@ -47,6 +57,8 @@ class HandIn:
     timestamp: object = None
     #: Older files of the same student, not graded.
     earlier: list = field(default_factory=list)
+    #: The LMS marked it late in its file name (Canvas), which says no time.
+    late: bool = False
 
 
 @dataclass
@@ -72,6 +84,15 @@ def read_time(text):
     examples = ", ".join(datetime(2026, 12, 1, 9, 30, 5).strftime(form) for form in TIME_FORMATS)
     raise ValueError(f"the time {text!r} in the file name is in none of the forms {examples}; "
                      "rename the file, or make the PATTERN's timestamp group match one of them")
+
+
+def lms_pattern(lms):
+    """The file-name pattern of ``LMS=lms``; ValueError naming the known ones otherwise."""
+    try:
+        return LMS_PATTERNS[lms.lower()]
+    except KeyError:
+        raise ValueError(f"LMS={lms!r}: use one of {', '.join(LMS_PATTERNS)}, or set PATTERN= "
+                         "to your download's file names (README)") from None
 
 
 def collector(pattern):
@@ -117,7 +138,7 @@ def take_in(folder, pattern=DEFAULT_PATTERN, roster=None):
                          "the students' zips")
     names = collector(pattern)
     intake = Intake()
-    found = {}
+    found, late = {}, {}
     for path in sorted(folder.iterdir()):
         if path.name.startswith(".") or path.is_dir():
             continue
@@ -147,9 +168,11 @@ def take_in(folder, pattern=DEFAULT_PATTERN, roster=None):
             intake.refused[path.name] = str(error)
             continue
         found.setdefault(student, []).append((path, when))
+        late[path] = bool(info.get("late"))
     for student, files in found.items():
         chosen = _newest(student, files, intake.refused)
         if chosen is not None:
+            chosen.late = late[chosen.path]
             intake.handins[student] = chosen
     if roster is not None:
         handed = set(found)

@@ -18,7 +18,7 @@ from grader import REPO, sandbox
 from grader.assemble import solved_modules
 from grader.fixtures import write_submission
 from grader.grade import grade_folder
-from grader.intake import DEFAULT_PATTERN, read_roster, take_in
+from grader.intake import DEFAULT_PATTERN, lms_pattern, read_roster, take_in
 from grader.records import Settings
 
 SOLVED = solved_modules()
@@ -118,6 +118,31 @@ def test_a_mistyped_only_is_an_error_not_a_silent_no_op(tmp_path):
     with pytest.raises(ValueError, match=r"ONLY=bobb: no file .* students with a file: bob\)"):
         grade_folder(tmp_path, tmp_path / "out", allow_unsafe=UNSAFE, only={"bobb"},
                      progress=False)
+
+
+def test_a_canvas_download_is_read_by_its_own_names_with_late_hand_ins(tmp_path):
+    # Canvas's "Download Submissions": <sortable name>_[LATE_]<user id>_<file id>_<name>;
+    # older Canvas versions write the flag in lower case.
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    hand_in(subs, "lovelaceada_104_5550001_ada.zip")
+    hand_in(subs, "hopper_grace_LATE_105_5550002_descentlab-1.zip", MSE_AS_SUM)
+    hand_in(subs, "turingalan_late_106_5550003_my work.zip")
+    hand_in(subs, "anon_x7Qp_5550004_work.zip")  # anonymous grading: no name
+    intake = take_in(subs, lms_pattern("canvas"))
+    assert {s: h.late for s, h in intake.handins.items()} == {
+        "104": False, "106": True, "anon_x7Qp": False}
+    assert "does not match PATTERN" in intake.refused["hopper_grace_LATE_105_5550002_"
+                                                      "descentlab-1.zip"]
+    out = tmp_path / "out"
+    outcome = grade_folder(subs, out, allow_unsafe=UNSAFE, progress=False,
+                           pattern=lms_pattern("canvas"), deadline="2026-12-01 23:59",
+                           late="zero")
+    assert {s: r["score"] for s, r in grades(out).items()} == {
+        "104": "6.0", "106": "0.0", "anon_x7Qp": "6.0"}
+    assert any("the LMS marked this hand-in LATE" in p for p in outcome.problems["106"])
+    with pytest.raises(ValueError, match="LMS='blackboard': use one of canvas"):
+        lms_pattern("blackboard")
 
 
 def test_several_files_without_times_are_a_tie(tmp_path):
