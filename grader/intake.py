@@ -39,6 +39,12 @@ DEFAULT_PATTERN = rf"(?P<student_id>{STUDENT_ID.pattern})\.zip$"
 LMS_PATTERNS = {
     "canvas": r"^(?:[A-Za-z0-9]*_)?(?i:(?P<late>late)_)?"
               r"(?P<student_id>[0-9]+|anon_[A-Za-z0-9]+)_[0-9]+_.+\.zip$",
+    # Moodle's "Download all submissions", unzipped: a folder per student,
+    # ``<Full Name>_<participant id>_assignsubmission_file`` (a trailing ``_`` before
+    # Moodle 4.1) holding the files, or, without folders, that prefix and ``_`` before
+    # each file's name (moodle, ``mod/assign/classes/downloader.php``). The student
+    # id is the participant id; no time is in the names.
+    "moodle": r"^[^/]*_(?P<student_id>[0-9]+)_assignsubmission_file(?:_?/|_)[^/]+\.zip$",
 }
 #: The forms a time in a file name may take, each read exactly (zero-padded, whole string).
 TIME_FORMATS = ("%Y-%m-%d-%H-%M-%S", "%Y-%m-%dT%H-%M-%S", "%Y-%m-%dT%H:%M:%S",
@@ -139,33 +145,31 @@ def take_in(folder, pattern=DEFAULT_PATTERN, roster=None):
     names = collector(pattern)
     intake = Intake()
     found, late = {}, {}
-    for path in sorted(folder.iterdir()):
-        if path.name.startswith(".") or path.is_dir():
-            continue
+    for name, path in _files(folder):
         if path.suffix.lower() != ".zip":
-            intake.refused[path.name] = "not a .zip; ignored"
+            intake.refused[name] = "not a .zip; ignored"
             continue
-        info = names.collect(path.name)
+        info = names.collect(name)
         if not info or not info.get("student_id"):
-            intake.refused[path.name] = (
+            intake.refused[name] = (
                 f"the file name does not match PATTERN={pattern!r}, so whose it is is unknown: "
                 "rename it or set PATTERN= to the naming of your download (README)")
             continue
         student = info["student_id"]
         if not STUDENT_ID.fullmatch(student):
-            intake.refused[path.name] = (
+            intake.refused[name] = (
                 f"{student!r} is not a usable student id (letters, digits, '.', '_', '-'); "
                 "rename the file")
             continue
         if roster is not None and student not in roster:
-            intake.refused[path.name] = (
+            intake.refused[name] = (
                 f"student id {student!r} is not in the roster: rename the file to the "
                 f"student's id (or add the student to the roster), then grade with ONLY={student}")
             continue
         try:
             when = read_time(info["timestamp"]) if info.get("timestamp") else None
         except ValueError as error:
-            intake.refused[path.name] = str(error)
+            intake.refused[name] = str(error)
             continue
         found.setdefault(student, []).append((path, when))
         late[path] = bool(info.get("late"))
@@ -181,6 +185,21 @@ def take_in(folder, pattern=DEFAULT_PATTERN, roster=None):
         raise ValueError(f"no .zip files in {folder}: each student hands in the "
                          "<student_id>.zip written by `make submit`")
     return intake
+
+
+def _files(folder):
+    """``(name, path)`` of the files in ``folder`` and in its folders (one level: an LMS
+    that gives each student a folder), ``name`` relative to ``folder``; hidden files and
+    symbolic links are left out."""
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or path.is_symlink():
+            continue
+        if path.is_dir():
+            for inner in sorted(path.iterdir()):
+                if not (inner.name.startswith(".") or inner.is_symlink() or inner.is_dir()):
+                    yield f"{path.name}/{inner.name}", inner
+        else:
+            yield path.name, path
 
 
 def _newest(student, files, refused):

@@ -145,6 +145,27 @@ def test_a_canvas_download_is_read_by_its_own_names_with_late_hand_ins(tmp_path)
         lms_pattern("blackboard")
 
 
+def test_a_moodle_download_is_read_in_folders_or_flat(tmp_path):
+    subs = tmp_path / "subs"
+    for folder in ("Ada Lovelace_104_assignsubmission_file",  # Moodle 4.1 and later
+                   "Grace Hopper_105_assignsubmission_file_",  # earlier versions
+                   "Jane Doe_107_assignsubmission_onlinetext"):
+        (subs / folder).mkdir(parents=True)
+    hand_in(subs / "Ada Lovelace_104_assignsubmission_file", "descentlab.zip")
+    hand_in(subs / "Grace Hopper_105_assignsubmission_file_", "hopper.zip", MSE_AS_SUM)
+    hand_in(subs, "Alan Turing_106_assignsubmission_file_ada.zip")  # "in folders" off
+    (subs / "Jane Doe_107_assignsubmission_onlinetext" / "onlinetext.html").write_text("hi")
+    (subs / "elsewhere.zip").symlink_to(subs / "Alan Turing_106_assignsubmission_file_ada.zip")
+    intake = take_in(subs, lms_pattern("moodle"))
+    assert sorted(intake.handins) == ["104", "105", "106"]
+    assert intake.refused == {
+        "Jane Doe_107_assignsubmission_onlinetext/onlinetext.html": "not a .zip; ignored"}
+    out = tmp_path / "out"
+    grade_folder(subs, out, allow_unsafe=UNSAFE, progress=False, pattern=lms_pattern("moodle"))
+    assert {s: r["score"] for s, r in grades(out).items()} == {
+        "104": "6.0", "105": "4.0", "106": "6.0"}
+
+
 def test_several_files_without_times_are_a_tie(tmp_path):
     hand_in(tmp_path, "hw_ada_attempt_2026-12-01-09-00-00.zip")
     hand_in(tmp_path, "hw_ada_attempt_.zip")
