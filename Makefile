@@ -44,7 +44,7 @@ submit: $(VENV)/.installed  ## make STUDENT=<id>.zip to hand in
 	$(BIN)/python -m descentlab.submit "$(STUDENT)"
 
 grade: $(VENV)/.installed  ## grade SUBMISSIONS=<folder of zips> into OUT=<folder>
-	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=<folder of zips> [OUT=grader/out] [WORKERS=n] [ONLY=id,id] [LMS=canvas|moodle | PATTERN=regex] [ROSTER=class.csv] [DEADLINE='2026-12-01 23:59'] [LATE=none|zero]"; exit 2; }
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=<folder of zips> [OUT=grader/out] [WORKERS=n] [ONLY=id,id] [LMS=canvas|moodle|gradescope | PATTERN=regex] [ROSTER=class.csv] [DEADLINE='2026-12-01 23:59'] [LATE=none|zero]"; exit 2; }
 	$(BIN)/python -m grader.grade "$(SUBMISSIONS)" --out "$(OUT)" \
 		$(if $(WORKERS),--workers $(WORKERS)) $(if $(ONLY),--only $(ONLY)) \
 		$(if $(PATTERN),--pattern '$(PATTERN)') $(if $(LMS),--lms '$(LMS)') \

@@ -603,8 +603,8 @@ def main(argv=None):
     parser.add_argument("--only", help="comma-separated student ids to regrade")
     parser.add_argument("--pattern", help="regular expression for file names, with a "
                         "(?P<student_id>...) and optionally a (?P<timestamp>...) group")
-    parser.add_argument("--lms", help="the LMS the zips were downloaded from (canvas or "
-                        "moodle): its file names, instead of --pattern")
+    parser.add_argument("--lms", help="the LMS the zips were downloaded from (canvas, moodle "
+                        "or gradescope): its file names, instead of --pattern")
     parser.add_argument("--roster", help="CSV of the class: id[,first_name,last_name,email]")
     parser.add_argument("--deadline", help="due date and time of every notebook (UTC)")
     parser.add_argument("--late", help="late policy: none (record only) or zero")

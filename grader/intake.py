@@ -21,7 +21,7 @@ are not graded and roster students without a file are listed.
 import csv
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 from nbgrader.plugins import FileNameCollectorPlugin
@@ -45,7 +45,13 @@ LMS_PATTERNS = {
     # each file's name (moodle, ``mod/assign/classes/downloader.php``). The student
     # id is the participant id; no time is in the names.
     "moodle": r"^[^/]*_(?P<student_id>[0-9]+)_assignsubmission_file(?:_?/|_)[^/]+\.zip$",
+    # Gradescope's "Export Submissions", unzipped: a folder ``submission_<id>`` per
+    # submission, and ``submission_metadata.yml`` saying whose each is (``:submitters:``,
+    # each with its ``:sid:``) and when it was made (``:created_at:``, UTC).
+    "gradescope": r"^(?P<student_id>submission_[0-9]+)/[^/]+\.zip$",
 }
+#: The file of a Gradescope export that says whose each submission is.
+GRADESCOPE_METADATA = "submission_metadata.yml"
 #: The forms a time in a file name may take, each read exactly (zero-padded, whole string).
 TIME_FORMATS = ("%Y-%m-%d-%H-%M-%S", "%Y-%m-%dT%H-%M-%S", "%Y-%m-%dT%H:%M:%S",
                 "%Y-%m-%d %H:%M:%S", "%Y%m%d%H%M%S", "%Y%m%dT%H%M%S")
@@ -143,9 +149,13 @@ def take_in(folder, pattern=DEFAULT_PATTERN, roster=None):
         raise ValueError(f"SUBMISSIONS={folder} is not a folder: give the folder that holds "
                          "the students' zips")
     names = collector(pattern)
+    metadata = (gradescope_metadata(folder / GRADESCOPE_METADATA)
+                if pattern == LMS_PATTERNS["gradescope"] else None)
     intake = Intake()
     found, late = {}, {}
     for name, path in _files(folder):
+        if name == GRADESCOPE_METADATA and metadata is not None:
+            continue
         if path.suffix.lower() != ".zip":
             intake.refused[name] = "not a .zip; ignored"
             continue
@@ -155,24 +165,27 @@ def take_in(folder, pattern=DEFAULT_PATTERN, roster=None):
                 f"the file name does not match PATTERN={pattern!r}, so whose it is is unknown: "
                 "rename it or set PATTERN= to the naming of your download (README)")
             continue
-        student = info["student_id"]
-        if not STUDENT_ID.fullmatch(student):
-            intake.refused[name] = (
-                f"{student!r} is not a usable student id (letters, digits, '.', '_', '-'); "
-                "rename the file")
+        if metadata is None:
+            owners = [(info["student_id"], info.get("timestamp"))]
+        elif info["student_id"] in metadata:
+            owners = metadata[info["student_id"]]
+        else:
+            intake.refused[name] = (f"{info['student_id']} is not in {GRADESCOPE_METADATA}, so "
+                                    "whose it is is unknown: export the submissions again")
             continue
-        if roster is not None and student not in roster:
-            intake.refused[name] = (
-                f"student id {student!r} is not in the roster: rename the file to the "
-                f"student's id (or add the student to the roster), then grade with ONLY={student}")
-            continue
-        try:
-            when = read_time(info["timestamp"]) if info.get("timestamp") else None
-        except ValueError as error:
-            intake.refused[name] = str(error)
-            continue
-        found.setdefault(student, []).append((path, when))
-        late[path] = bool(info.get("late"))
+        for student, stamp in owners:
+            reason = _refusal(student, roster)
+            when = stamp or None  # a datetime (metadata), text (a file name) or nothing
+            try:
+                if isinstance(when, str):
+                    when = read_time(when)
+            except ValueError as error:
+                reason = str(error)
+            if reason:
+                intake.refused[name] = reason
+                continue
+            found.setdefault(student, []).append((path, when))
+            late[path] = bool(info.get("late"))
     for student, files in found.items():
         chosen = _newest(student, files, intake.refused)
         if chosen is not None:
@@ -185,6 +198,45 @@ def take_in(folder, pattern=DEFAULT_PATTERN, roster=None):
         raise ValueError(f"no .zip files in {folder}: each student hands in the "
                          "<student_id>.zip written by `make submit`")
     return intake
+
+
+def _refusal(student, roster):
+    """Why ``student`` (an id read from a file name) cannot be graded, or None."""
+    if not STUDENT_ID.fullmatch(student):
+        return (f"{student!r} is not a usable student id (letters, digits, '.', '_', '-'); "
+                "rename the file")
+    if roster is not None and student not in roster:
+        return (f"student id {student!r} is not in the roster: rename the file to the "
+                f"student's id (or add the student to the roster), then grade with ONLY={student}")
+    return None
+
+
+def gradescope_metadata(path):
+    """``{"submission_<id>": [(sid, created_at UTC), ...]}`` from a Gradescope export's
+    ``submission_metadata.yml`` (read as data with ``yaml.safe_load``); ValueError if bad."""
+    import yaml
+
+    if not path.is_file():
+        raise ValueError(f"LMS=gradescope: no {path.name} in {path.parent}: unzip Gradescope's "
+                         "Export Submissions there, as it is")
+    try:
+        entries = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise ValueError(f"{path} cannot be read as YAML ({error})") from None
+    owners = {}
+    for key, entry in (entries or {}).items():
+        try:
+            when = entry[":created_at"]
+            sids = [str(submitter[":sid"]) for submitter in entry[":submitters"]]
+        except (KeyError, TypeError):
+            raise ValueError(f"{path}: {key} has no :created_at: or no :submitters: with "
+                             ":sid:, so whose it is or when it was made is unknown") from None
+        if not isinstance(when, datetime):
+            raise ValueError(f"{path}: :created_at: of {key} is not a time")
+        if when.tzinfo is not None:
+            when = when.astimezone(timezone.utc).replace(tzinfo=None)
+        owners[str(key)] = [(sid, when) for sid in sids]
+    return owners
 
 
 def _files(folder):

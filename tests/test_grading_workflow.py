@@ -166,6 +166,47 @@ def test_a_moodle_download_is_read_in_folders_or_flat(tmp_path):
         "104": "6.0", "105": "4.0", "106": "6.0"}
 
 
+GRADESCOPE_METADATA = """\
+submission_409194023:
+  :submitters:
+  - :name: Ada Lovelace
+    :sid: '104'
+    :email: ada@example.org
+  :created_at: 2026-12-01 23:50:05.861687000 Z
+  :score: 0.0
+submission_409194100:
+  :submitters:
+  - :name: Grace Hopper
+    :sid: 105
+  - :name: Alan Turing
+    :sid: '106'
+  :created_at: 2026-12-02 00:30:00.000000000 Z
+"""
+
+
+def test_a_gradescope_export_is_read_by_its_metadata(tmp_path):
+    subs = tmp_path / "subs"
+    for folder in ("submission_409194023", "submission_409194100", "submission_409199999"):
+        (subs / folder).mkdir(parents=True)
+    hand_in(subs / "submission_409194023", "ada.zip")
+    hand_in(subs / "submission_409194100", "group.zip", MSE_AS_SUM)  # a group of two
+    hand_in(subs / "submission_409199999", "stray.zip")
+    (subs / "submission_metadata.yml").write_text(GRADESCOPE_METADATA)
+    intake = take_in(subs, lms_pattern("gradescope"))
+    assert {s: str(h.timestamp) for s, h in intake.handins.items()} == {
+        "104": "2026-12-01 23:50:05.861687", "105": "2026-12-02 00:30:00",
+        "106": "2026-12-02 00:30:00"}
+    assert "not in submission_metadata.yml" in intake.refused["submission_409199999/stray.zip"]
+    out = tmp_path / "out"
+    grade_folder(subs, out, allow_unsafe=UNSAFE, progress=False,
+                 pattern=lms_pattern("gradescope"), deadline="2026-12-01 23:59", late="zero")
+    assert {s: r["score"] for s, r in grades(out).items()} == {
+        "104": "6.0", "105": "0.0", "106": "0.0"}  # on time; late (and partly wrong)
+    (subs / "submission_metadata.yml").write_text("submission_1:\n  :score: 1\n")
+    with pytest.raises(ValueError, match="no :created_at: or no :submitters:"):
+        take_in(subs, lms_pattern("gradescope"))
+
+
 def test_several_files_without_times_are_a_tie(tmp_path):
     hand_in(tmp_path, "hw_ada_attempt_2026-12-01-09-00-00.zip")
     hand_in(tmp_path, "hw_ada_attempt_.zip")
