@@ -6,11 +6,14 @@ batches are small; what is tested is which file counts and what is recorded.
 """
 
 import csv
+import os
 import re
 import signal
 import subprocess
 import sys
 import time
+import uuid
+from pathlib import Path
 
 import pytest
 
@@ -326,6 +329,18 @@ def test_a_second_run_regrades_nobody_and_applies_the_new_late_policy(lms_batch)
         s: r["raw_score"] for s, r in before.items()}
 
 
+def processes_marked(mark):
+    """Processes whose environment holds ``mark`` (other batches on the machine do not)."""
+    found = []
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            if mark.encode() in environ.read_bytes():
+                found.append(int(environ.parent.name))
+        except OSError:  # ended meanwhile, or not ours to read
+            pass
+    return found
+
+
 def test_an_interrupted_batch_goes_on_where_it_stopped(tmp_path):
     subs = tmp_path / "subs"
     subs.mkdir()
@@ -335,8 +350,10 @@ def test_an_interrupted_batch_goes_on_where_it_stopped(tmp_path):
     out = tmp_path / "out"
     command = [sys.executable, "-m", "grader.grade", str(subs), "--out", str(out),
                "--workers", "1", *(["--allow-unsafe"] if UNSAFE else [])]
+    mark = f"descentlab-batch-{uuid.uuid4()}"  # in the environment of all it starts
     process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
+                               stderr=subprocess.STDOUT, text=True,
+                               env={**os.environ, "DESCENTLAB_TEST_BATCH": mark})
     deadline = time.monotonic() + 300
     while not list((out / "records").glob("*.json")) and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -346,7 +363,7 @@ def test_an_interrupted_batch_goes_on_where_it_stopped(tmp_path):
     assert "Interrupted" in printed and "Run the same command again" in printed
     done = sorted(path.stem for path in (out / "records").glob("*.json"))
     assert 1 <= len(done) < 4, printed
-    assert subprocess.run(["pgrep", "-f", "grader.job"], capture_output=True).stdout == b""
+    assert processes_marked(mark) == []  # no worker of this batch outlives it
 
     resumed = grade_folder(subs, out, allow_unsafe=UNSAFE, progress=False)
     assert sorted(resumed.resumed) == done
