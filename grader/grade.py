@@ -50,7 +50,7 @@ from descentlab.course import NOTEBOOKS, notebook_path
 from . import REPO, SOLUTIONS, report, sandbox, totals
 from .assemble import assemble
 from .collect import read_submission
-from .intake import lms_pattern, read_roster, take_in
+from .intake import LMS_PATTERNS, lms_pattern, read_roster, take_in
 from .records import Records, Settings, file_digest, grader_version
 from .release import course_config
 from .wire import LineReader, clean_text
@@ -235,27 +235,18 @@ class Batch:
                 penalty += submission.late_submission_penalty or 0.0
         return late, penalty
 
-    def scores(self, student):
-        """``{notebook: (score, max_score)}`` from the gradebook, 0 where not graded."""
-        table = {}
-        with Gradebook(self.db_url) as gradebook:
-            for name in NOTEBOOKS:
-                top = gradebook.find_assignment(name).max_score
-                try:
-                    submission = gradebook.find_submission(name, student)
-                    score = submission.score - (submission.late_submission_penalty or 0.0)
-                    table[name] = (max(0.0, score), top)
-                except MissingEntry:
-                    table[name] = (0.0, top)
-        return table
-
     def export(self):
-        """Write ``OUT/grades.csv`` (nbgrader's CSV export) and ``OUT/totals.csv``
-        (:mod:`grader.totals`), and copy the feedback."""
+        """Write ``OUT/grades.csv`` (nbgrader's CSV export), ``OUT/totals.csv`` and
+        ``OUT/canvas.csv`` (:mod:`grader.totals`), and copy the feedback."""
         with Gradebook(self.db_url) as gradebook:
             CsvExportPlugin(to=str(self.out / "grades.csv")).export(gradebook)
-            students = sorted(student.id for student in gradebook.students)
-        totals.write(self.out / "totals.csv", self.db_url, students)
+            names = {student.id: ", ".join(filter(None, (student.last_name,
+                                                         student.first_name)))
+                     for student in gradebook.students}
+        found, tops = totals.totals(self.db_url, sorted(names)), totals.maximum(self.db_url)
+        totals.write(self.out / "totals.csv", found, tops)
+        totals.write_canvas(self.out / "canvas.csv", found, tops, names,
+                            canvas_ids=self.settings.pattern == LMS_PATTERNS["canvas"])
         if (self.root / "feedback").exists():
             _copy_tree(self.root / "feedback", self.out / "feedback")
 
@@ -537,12 +528,14 @@ def _finish(batch, outcome):
 
 
 def _print_summary(batch, outcome, records, lateness):
-    pending = {total.student: total.pending for total in totals.totals(batch.db_url, records)}
+    found = {total.student: total for total in totals.totals(batch.db_url, records)}
+    tops = totals.maximum(batch.db_url)
     print(f"\n{len(records)} students graded into {batch.out} ({len(outcome.graded)} in this run, "
           f"{len(outcome.resumed)} kept from before):")
     for student, record in records.items():
-        text = ", ".join(f"{n} {got:g}/{top:g}" for n, (got, top) in
-                         batch.scores(student).items())
+        scores = found[student].scores
+        text = ", ".join(f"{name} {'pending' if scores[name] is None else f'{scores[name]:g}'}"
+                         f"/{tops[name]:g}" for name in NOTEBOOKS)
         print(f"  {one_line(student)}: {text}")
         late, penalty = lateness[student]
         if late:
@@ -550,8 +543,8 @@ def _print_summary(batch, outcome, records, lateness):
                   f"{penalty:g} points taken off)")
         for problem in record["problems"]:
             print(f"      - {one_line(problem)}")
-        if pending.get(student):
-            print(f"      - to grade by hand: {', '.join(pending[student])}")
+        if found[student].pending:
+            print(f"      - to grade by hand: {', '.join(found[student].pending)}")
     if outcome.refused:
         print(f"NOT GRADED ({len(outcome.refused)}):")
         for name, why in outcome.refused.items():
@@ -563,7 +556,8 @@ def _print_summary(batch, outcome, records, lateness):
     print(f"{len(records) - troubled} without problems, {troubled} with problems (listed above "
           f"and in {batch.out / 'report.html'}).")
     print(f"Grades: {batch.out / 'totals.csv'} (a row per student; pending answers left "
-          f"empty), {batch.out / 'grades.csv'} (nbgrader's export)\n"
+          f"empty), {batch.out / 'canvas.csv'} (Canvas's gradebook import), "
+          f"{batch.out / 'grades.csv'} (nbgrader's export)\n"
           f"Feedback: {batch.out / 'feedback'}/")
 
 

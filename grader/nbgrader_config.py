@@ -10,3 +10,11 @@ c = get_config()  # noqa: F821 (provided by traitlets when the file is loaded)
 # own autograde); `make grade` sets its own per-call time in grader.grade.
 c.Execute.timeout = 60
 
+
+# Feedback pages that read offline, with pending hand grades shown as pending
+# (grader.feedback).
+c.GenerateFeedback.exporter_class = "grader.feedback.FeedbackExporter"
+c.GenerateFeedback.preprocessors = [
+    "grader.feedback.GetGradesAndPending",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]

@@ -6,6 +6,14 @@ student, a column per notebook, the late penalty and the total; a notebook with
 answers still to grade by hand is *pending*: its column and the total are left
 empty (an LMS reads an empty cell as "not graded", never as 0) and ``pending``
 names what is left to grade.
+
+``OUT/canvas.csv`` holds the same grades as Canvas's gradebook import reads them
+(Grades > Import): the first columns of Canvas's own gradebook export
+(``Student``, ``ID``, ``SIS User ID``, ``SIS Login ID``, ``Section``), a
+``Points Possible`` row, then a column per notebook; Canvas creates an assignment
+for each column it does not know, and imports no score from an empty cell.
+Canvas finds each student by ``ID`` (its user id, the id in the file names of its
+"Download Submissions", so with ``LMS=canvas``) or else by ``SIS User ID``.
 """
 
 import csv
@@ -61,17 +69,46 @@ def maximum(db_url):
         return {name: gradebook.find_assignment(name).max_score for name in NOTEBOOKS}
 
 
-def write(path, db_url, students):
-    """Write ``path`` (totals.csv): student, a column per notebook, late penalty, total, pending."""
-    tops = maximum(db_url)
+#: Canvas's identifying columns, in the order of its gradebook export.
+CANVAS_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
+#: The name of a notebook's assignment in Canvas.
+CANVAS_ASSIGNMENT = "Descent Lab {}"
+
+
+def write(path, found, tops):
+    """Write ``path`` (totals.csv): student, a column per notebook, late penalty, total,
+    pending; ``found`` from :func:`totals`, ``tops`` from :func:`maximum`."""
     with open(path, "w", newline="", encoding="utf-8") as handle:
         out = csv.writer(handle)
         out.writerow(["student_id", *(f"{name} (of {tops[name]:g})" for name in NOTEBOOKS),
                       "late_penalty", f"total (of {sum(tops.values()):g})", "pending"])
-        for total in totals(db_url, students):
+        for total in found:
             out.writerow([total.student, *(_number(total.scores[name]) for name in NOTEBOOKS),
                           _number(total.penalty), _number(total.total),
                           "; ".join(total.pending)])
+
+
+def write_canvas(path, found, tops, names, canvas_ids):
+    """Write ``path`` (canvas.csv) for Canvas's gradebook import.
+
+    Parameters
+    ----------
+    found, tops
+        From :func:`totals` and :func:`maximum`.
+    names : dict
+        Student id -> ``"Last, First"`` (Canvas's ``Student`` column), where known.
+    canvas_ids : bool
+        The student ids are Canvas user ids (``ID``); otherwise SIS user ids.
+    """
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        out = csv.writer(handle)
+        out.writerow([*CANVAS_COLUMNS, *(CANVAS_ASSIGNMENT.format(name) for name in NOTEBOOKS)])
+        out.writerow(["Points Possible", "", "", "", "",
+                      *(f"{tops[name]:g}" for name in NOTEBOOKS)])
+        for total in found:
+            ids = [total.student, ""] if canvas_ids else ["", total.student]
+            out.writerow([names.get(total.student, ""), *ids, "", "",
+                          *(_number(total.scores[name]) for name in NOTEBOOKS)])
 
 
 def _number(value):

@@ -36,6 +36,11 @@ def hand_in(folder, name, modules=SOLVED):
     return write_submission(folder / name, modules, notebooks=["01_loss"])
 
 
+def canvas_rows(out):
+    with open(out / "canvas.csv", newline="") as handle:
+        return list(csv.reader(handle))
+
+
 def grades(out):
     with open(out / "grades.csv", newline="") as handle:
         return {row["student_id"]: row for row in csv.DictReader(handle)
@@ -143,6 +148,8 @@ def test_a_canvas_download_is_read_by_its_own_names_with_late_hand_ins(tmp_path)
                            late="zero")
     assert {s: r["score"] for s, r in grades(out).items()} == {
         "104": "6.0", "106": "0.0", "anon_x7Qp": "6.0"}
+    # Canvas's import finds them by their Canvas user id (its ID column)
+    assert sorted(row[1] for row in canvas_rows(out)[2:]) == ["104", "106", "anon_x7Qp"]
     assert any("the LMS marked this hand-in LATE" in p for p in outcome.problems["106"])
     with pytest.raises(ValueError, match="LMS='blackboard': use one of canvas"):
         lms_pattern("blackboard")
@@ -280,13 +287,26 @@ def lms_batch(tmp_path_factory):
     first = grade_folder(subs, out, allow_unsafe=UNSAFE, progress=False, pattern=PATTERN,
                          roster=roster, deadline="2026-12-01 23:59", late="zero")
     first_grades = grades(out)
-    report = (out / "report.html").read_text()
+    report, canvas = (out / "report.html").read_text(), canvas_rows(out)
     second = grade_folder(subs, out, allow_unsafe=UNSAFE, progress=False, late="none")
-    return first, first_grades, second, grades(out), report
+    return first, first_grades, second, grades(out), report, canvas
+
+
+def test_canvas_import_file_names_students_by_sis_id_with_points_possible(lms_batch):
+    """Not from Canvas's download: ids go in ``SIS User ID``; a pending answer is empty,
+    the late zero and a missing hand-in are 0."""
+    *_, (header, points, *rows) = lms_batch
+    assert header[:6] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section",
+                          "Descent Lab 01_loss"]
+    assert points[:6] == ["Points Possible", "", "", "", "", "8"]
+    by_id = {row[2]: row for row in rows}
+    assert sorted(by_id) == ["ada", "bob", "cy", "dee"] and all(row[1] == "" for row in rows)
+    assert by_id["ada"][0] == "Lovelace, Ada"
+    assert (by_id["ada"][5], by_id["bob"][5], by_id["dee"][5]) == ("", "", "0")
 
 
 def test_lms_batch_grades_each_students_newest_file(lms_batch):
-    first, rows, _, _, _ = lms_batch
+    first, rows, _, _, _, _ = lms_batch
     assert sorted(first.graded) == ["ada", "bob"]
     assert rows["ada"]["raw_score"] == "6.0"  # the newer, right file; not the mse-as-sum one
     assert rows["ada"]["timestamp"] == "2026-12-01 10:00:00"
@@ -295,7 +315,7 @@ def test_lms_batch_grades_each_students_newest_file(lms_batch):
 
 
 def test_lms_batch_reports_ties_unknown_ids_and_missing_students(lms_batch):
-    first, rows, _, _, _ = lms_batch
+    first, rows, _, _, _, _ = lms_batch
     assert set(first.refused) == {"cy", "hw_zed_attempt_2026-12-01-08-00-00.zip"}
     assert first.missing == ["dee"]
     assert "zed" not in rows
@@ -305,7 +325,7 @@ def test_lms_batch_reports_ties_unknown_ids_and_missing_students(lms_batch):
 
 
 def test_late_policy_zero_takes_the_late_notebooks_points(lms_batch):
-    _, rows, _, _, _ = lms_batch
+    _, rows, _, _, _, _ = lms_batch
     bob = rows["bob"]
     assert (bob["duedate"], bob["timestamp"]) == ("2026-12-01 23:59:00", "2026-12-02 12:00:00")
     assert (bob["raw_score"], bob["late_submission_penalty"], bob["score"]) == (
@@ -314,7 +334,7 @@ def test_late_policy_zero_takes_the_late_notebooks_points(lms_batch):
 
 
 def test_the_class_report_lists_lateness_refused_files_and_missing_students(lms_batch):
-    _, _, _, _, report = lms_batch
+    _, _, _, _, report, _ = lms_batch
     assert "<tr><td>bob</td><td>1</td><td>12.0 h, −6 points</td>" in report
     refused = report.split("<h2>Files not graded</h2>", 1)[1]
     assert "hw_zed_attempt_2026-12-01-08-00-00.zip" in refused and "<b>cy</b>" in refused
@@ -322,7 +342,7 @@ def test_the_class_report_lists_lateness_refused_files_and_missing_students(lms_
 
 
 def test_a_second_run_regrades_nobody_and_applies_the_new_late_policy(lms_batch):
-    _, before, second, after, _ = lms_batch
+    _, before, second, after, _, _ = lms_batch
     assert second.graded == [] and sorted(second.resumed) == ["ada", "bob"]
     assert (after["bob"]["late_submission_penalty"], after["bob"]["score"]) == ("0.0", "6.0")
     assert {s: r["raw_score"] for s, r in after.items()} == {

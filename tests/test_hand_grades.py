@@ -9,6 +9,7 @@ and reach ``grades.csv`` and the student's feedback.
 """
 
 import csv
+import re
 
 import pytest
 from nbgrader.api import Gradebook
@@ -60,6 +61,12 @@ def feedback(out, student):
     return (out / "feedback" / student / NOTEBOOK / f"{NOTEBOOK}.html").read_text()
 
 
+def pending_in_feedback(out, student):
+    """The written answer's score lines in the feedback (contents and heading) that
+    say it is still to be graded by hand."""
+    return re.findall(r"Score: to be graded by hand / [\d.]+", feedback(out, student))
+
+
 @pytest.fixture
 def term(tmp_path):
     """A class of two, graded once; ada's written answer then graded by hand."""
@@ -93,10 +100,19 @@ def test_pending_answers_are_pending_until_graded_then_counted(term):
                            "bob": ("", "", f"{NOTEBOOK} {ANSWER}")}
     assert "<td>pending</td>" in (out / "report.html").read_text()
     assert score(out, "ada") == 6  # nbgrader's own export counts it as 0 until the next run
+    for student in ("ada", "bob"):  # the feedback says what is pending, never 0
+        assert pending_in_feedback(out, student) == ["Score: to be graded by hand / 2.0"] * 2
+        assert "2.0 points still to be graded by hand" in feedback(out, student)
     outcome = run()  # nobody regraded: the hand grade reaches every output
     assert outcome.graded == [] and score(out, "ada") == 7.5 and score(out, "bob") == 6
     assert totals(out) == {"ada": ("7.5", "7.5", ""), "bob": ("", "", f"{NOTEBOOK} {ANSWER}")}
+    with open(out / "canvas.csv", newline="") as handle:  # the same grades for Canvas
+        canvas = {row["SIS User ID"]: row[f"Descent Lab {NOTEBOOK}"]
+                  for row in csv.DictReader(handle)}
+    assert canvas == {"": "8", "ada": "7.5", "bob": ""}  # "" is the Points Possible row
     assert COMMENT in feedback(out, "ada") and COMMENT not in feedback(out, "bob")
+    assert pending_in_feedback(out, "ada") == [] and "Score: 1.5 / 2.0" in feedback(out, "ada")
+    assert len(pending_in_feedback(out, "bob")) == 2
 
 
 @pytest.mark.parametrize("how", ["only", "course edit"])

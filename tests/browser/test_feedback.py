@@ -73,3 +73,22 @@ def test_the_formgrader_runs_no_script_of_the_students(graded, page, tmp_path):
         page.get_by_text("Answer:", exact=False).first.wait_for(timeout=60_000)
         page.screenshot(path=str(SCREENSHOTS / "formgrader-hostile-answer.png"))
         assert no_script_ran(page)
+
+
+def test_the_feedback_reads_offline_with_its_formulas_drawn(graded, page):
+    """Nothing is fetched (every request off the file is refused and recorded) and
+    each formula of the course is drawn by the browser. (This answer's ``$x^2$`` is
+    shown as typed: a cell with a script link is shown verbatim.)"""
+    fetched = []
+    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
+        "file:") else (fetched.append(route.request.url), route.abort()))
+    page.goto((graded / "feedback" / "mallory" / NOTEBOOK / f"{NOTEBOOK}.html").as_uri())
+    formulas = page.locator("math")
+    assert formulas.count() >= 20
+    sizes = formulas.evaluate_all("all => all.map(m => m.getBoundingClientRect())"
+                                  ".map(r => [r.width, r.height])")
+    assert all(width > 0 and height > 0 for width, height in sizes)
+    assert "$" not in page.locator(".text_cell_render").first.inner_text()
+    page.locator("math").nth(3).scroll_into_view_if_needed()
+    page.screenshot(path=str(SCREENSHOTS / "feedback-offline-formulas.png"))
+    assert fetched == []
