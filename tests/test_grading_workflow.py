@@ -361,6 +361,20 @@ def processes_marked(mark):
     return found
 
 
+def test_the_same_file_uploaded_again_after_the_deadline_counts_as_late(tmp_path):
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    subs.mkdir()
+    zipped = hand_in(subs, "hw_ada_attempt_2026-12-01-10-00-00.zip")
+    settings = dict(allow_unsafe=UNSAFE, progress=False, pattern=PATTERN)
+    grade_folder(subs, out, deadline="2026-12-01 23:59", late="zero", **settings)
+    assert grades(out)["ada"]["score"] == "6.0"
+    (subs / "hw_ada_attempt_2026-12-02-08-30-15.zip").write_bytes(zipped.read_bytes())
+    outcome = grade_folder(subs, out, **settings)
+    assert outcome.graded == ["ada"] and outcome.resumed == []
+    row = grades(out)["ada"]
+    assert (row["timestamp"], row["score"]) == ("2026-12-02 08:30:15", "0.0")
+
+
 def test_an_interrupted_batch_goes_on_where_it_stopped(tmp_path):
     subs = tmp_path / "subs"
     subs.mkdir()
