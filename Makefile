@@ -61,6 +61,7 @@ handout: $(VENV)/.installed  ## the student edition of a graded class: make hand
 bench: $(VENV)/.dev-installed  ## measured performance (not part of make test)
 	$(BIN)/python -m benchmarks.notebooks
 	$(BIN)/python -m benchmarks.grading $(N)
+	$(BIN)/python -m benchmarks.term $(N)
 
 clean:  ## remove build output (keeps .venv)
 	rm -rf .build grader/out .pytest_cache

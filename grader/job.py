@@ -66,10 +66,12 @@ def run(folder):
         limits = sandbox.Limits(uid=uid, isolate=job["sandbox"])
         evaluator = trusted.Evaluator(folder / "package", limits, job["cell_timeout"])
         config.TrustedExecute.evaluator = evaluator
+        config.TrustedExecute.mistakes = mistakes = trusted.NamedMistakes()
         api = NbGraderAPI(config=config)
         try:
             for name in job["notebooks"]:
                 result["notebooks"][name] = grade_notebook(api, course, folder, name, student)
+                result["notebooks"][name]["mistakes"] = mistakes.by_notebook.pop(name, [])
                 write_json(folder / "result.json", result)
         finally:
             evaluator.stop()
@@ -87,7 +89,7 @@ def grade_notebook(api, course, folder, name, student):
     if not (outcome["success"] and graded.exists()):
         entry["error"] = last_error(outcome)
         return entry
-    entry["mistakes"] = hide_hidden_tests(graded)
+    hide_hidden_tests(graded)
     entry["cells"] = cell_scores(folder / "gradebook.db", name, student)
     if not api.generate_feedback(name, student)["success"]:
         entry["error"] = "no feedback written"
@@ -99,17 +101,13 @@ def hide_hidden_tests(graded):
 
     Its graded cells hold the instructor's code (nbgrader restored it) and the
     trusted outputs; nbgrader's own ``ClearHiddenTests`` removes the hidden part.
-    Returns the mistakes the checks named, for the class report.
     """
     notebook = nbformat.read(graded, as_version=4)
     clearer = ClearHiddenTests()
-    mistakes = []
     for index, cell in enumerate(notebook.cells):
         if cell.cell_type == "code" and is_grade(cell):
             clearer.preprocess_cell(cell, {}, index)
-            mistakes += trusted.named_mistakes(cell.outputs)
     nbformat.write(notebook, graded)
-    return mistakes
 
 
 def cell_scores(database, name, student):

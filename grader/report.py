@@ -118,6 +118,10 @@ def _parts(outcome, students, problems, scores, cells, manual, mistakes, late, t
         top = named.most_common(10)
         parts.append(_figure_html(_bars([m[:90] for m, _ in top], [n for _, n in top],
                                         "students")))
+        parts.append("<table border=1 cellpadding=4><tr><th>students</th><th>mistake</th></tr>")
+        parts += [f"<tr><td>{count}</td><td>{html.escape(mistake)}</td></tr>"
+                  for mistake, count in named.most_common()]
+        parts.append("</table>")
     else:
         parts.append("<p>None.</p>")
     rows = [(student, manual.get(student, 0), late[student], problems[student])

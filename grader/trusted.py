@@ -14,7 +14,9 @@ the instructor's code decides what that value is worth.
 The cell's outputs are written here: the checks' own lines and, when it fails,
 the check's message or, for a hidden test, one line that says a hidden test
 failed. nbgrader's ``SaveAutoGrades`` then scores the cell from those outputs,
-as it always does (no error: full points).
+as it always does (no error: full points). What a failure shows, and which
+mistake the class report counts, is decided by its type and fields
+(:class:`descentlab.failures.CheckFailed`), never by its text.
 """
 
 import ast
@@ -38,6 +40,7 @@ from traitlets import Any
 
 from descentlab import checks, gradcheck, problems, training
 from descentlab.course import EXERCISES
+from descentlab.failures import CheckFailed
 
 from . import sandbox, wire
 
@@ -63,6 +66,20 @@ class EvaluationStopped(BaseException):
     A ``BaseException``, so that no check takes it for an error of the student's
     function and words it as one.
     """
+
+
+class NamedMistakes:
+    """The mistakes the checks named while a job graded, ``{notebook: [mistake, ...]}``.
+
+    Handed to :class:`TrustedExecute` through nbgrader's configuration, which
+    copies what it is given: the copies are this one object.
+    """
+
+    def __init__(self):
+        self.by_notebook = {}
+
+    def __deepcopy__(self, memo):
+        return self
 
 
 class Evaluator:
@@ -260,9 +277,20 @@ def split_hidden(code):
 
 
 def decide(notebook, code, evaluator, student_cells):
-    """Run one graded cell here; return its outputs (an error output when it fails)."""
+    """Run one graded cell here.
+
+    Returns
+    -------
+    outputs : list of dict
+        The cell's outputs: what the checks printed and, when it fails, an error
+        output with the check's message (:class:`CheckFailed`), the error of the
+        cell's visible code, or for a hidden test the one line of
+        ``HIDDEN_FAILURE``.
+    mistake : str or None
+        The mistake a failed check named.
+    """
     printed = io.StringIO()
-    error = None
+    error = mistake = None
     visible, hidden = split_hidden(code)
     with contextlib.redirect_stdout(printed), warnings.catch_warnings(), \
             np.errstate(all="ignore"):
@@ -272,7 +300,10 @@ def decide(notebook, code, evaluator, student_cells):
             exec(compile(visible, "<graded cell>", "exec"), names)  # the instructor's code
         except EvaluationStopped as stopped:
             error = ("EvaluationStopped", str(stopped))
-        except Exception as failed:  # a failed check: its message is the student's to see
+        except CheckFailed as failed:  # the check's message is the student's to see
+            error = (type(failed).__name__, wire.clean_text(str(failed), 4000))
+            mistake = failed.mistake
+        except Exception as failed:  # the cell's own visible code failed: shown as it is
             error = (type(failed).__name__, wire.clean_text(str(failed), 4000))
         if error is None and hidden.strip():
             with contextlib.redirect_stdout(io.StringIO()):  # what hidden tests print: unseen
@@ -286,7 +317,7 @@ def decide(notebook, code, evaluator, student_cells):
     if error:
         outputs.append({"output_type": "error", "ename": error[0], "evalue": error[1],
                         "traceback": [f"{error[0]}: {error[1]}"]})
-    return outputs
+    return outputs, mistake
 
 
 class TrustedExecute(NbGraderPreprocessor):
@@ -297,25 +328,21 @@ class TrustedExecute(NbGraderPreprocessor):
     """
 
     evaluator = Any(help="the student's Evaluator").tag(config=True)
+    mistakes = Any(help="the job's NamedMistakes").tag(config=True)
 
     def preprocess(self, nb, resources):
         notebook = resources["nbgrader"]["notebook"]
         student_cells = [cell.source for cell in nb.cells
                          if cell.cell_type == "code" and not is_grade(cell)]
+        named = self.mistakes.by_notebook[notebook] = []
         for cell in nb.cells:
             if cell.cell_type != "code":
                 continue
             cell.execution_count = None
             if is_grade(cell):
-                cell.outputs = [nbformat.from_dict(output) for output in
-                                decide(notebook, cell.source, self.evaluator, student_cells)]
+                outputs, mistake = decide(notebook, cell.source, self.evaluator, student_cells)
+                cell.outputs = [nbformat.from_dict(output) for output in outputs]
+                if mistake:
+                    named.append(mistake)
         return nb, resources
-
-
-def named_mistakes(outputs):
-    """The named mistakes in a cell's outputs (the checks' ``Likely mistake:`` lines)."""
-    return [line.removeprefix("Likely mistake: ").strip()
-            for output in outputs if output.get("output_type") == "error"
-            for line in output.get("evalue", "").splitlines()
-            if line.startswith("Likely mistake: ")]
 

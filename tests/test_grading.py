@@ -6,14 +6,18 @@ left blank) and the solved or stub exercise modules, with one change each.
 """
 
 import csv
+import json
 
+import nbformat
 import pytest
 from nbgrader.api import Gradebook
+from nbgrader.utils import is_grade
 
 from descentlab.course import EXERCISES, NOTEBOOKS, module_path, notebook_path
 from grader import REPO, sandbox
 from grader.fixtures import write_submission
 from grader.grade import grade_folder
+from grader.trusted import HIDDEN_FAILURE
 
 SOLVED = {m: (REPO / "solutions" / "descentlab" / f"{m}.py").read_text("utf-8") for m in EXERCISES}
 STUBS = {m: (REPO / module_path(m)).read_text("utf-8") for m in EXERCISES}
@@ -37,7 +41,42 @@ EMA_MOMENTUM = broken("optimizers", "dtype=float) + np.asarray(grad, dtype=float
                       "dtype=float) + (1 - beta) * np.asarray(grad, dtype=float)")
 ADAM_NO_CORRECTION = broken("optimizers", "m_hat = m / (1 - beta1**t)", "m_hat = m")
 NO_ONE_HOT = broken("network", "dZ2[np.arange(n), y] -= 1.0", "pass")
-BATCHES_IN_ORDER = broken("batches", "order = rng.permutation(n)", "order = np.arange(n)")
+# (the batches module imports no numpy: the student sorts the order back)
+BATCHES_IN_ORDER = broken("batches", "order = rng.permutation(n)",
+                          "order = rng.permutation(n)\n    order.sort()")
+MSE_8_DIGITS = broken("losses", "return float(np.mean((y_pred - y_true) ** 2))",
+                      'return float(f"{np.mean((y_pred - y_true) ** 2):.8g}")')
+#: Every exercise function wrong, each with a mistake its check names, the way
+#: students get them wrong (one line each).
+ALL_WRONG = dict(SOLVED)
+for _module, _right, _wrong in [
+        ("losses", "return float(np.mean((y_pred - y_true) ** 2))",
+         "return float(np.sum((y_pred - y_true) ** 2))"),
+        ("losses", "return 2.0 * (y_pred - y_true) / y_pred.size",
+         "return (y_pred - y_true) / y_pred.size"),
+        ("optimizers", "- lr * np.asarray(grad, dtype=float)",
+         "+ lr * np.asarray(grad, dtype=float)"),
+        ("optimizers", "dtype=float) + np.asarray(grad, dtype=float)",
+         "dtype=float) + (1 - beta) * np.asarray(grad, dtype=float)"),
+        ("optimizers", "m_hat = m / (1 - beta1**t)", "m_hat = m"),
+        ("optimizers", "v_hat = v / (1 - beta2**t)", "v_hat = v"),
+        ("schedules", "2.0 / eigenvalues.max()", "2.0 / eigenvalues.min()"),
+        ("schedules", "exponent = step / decay_steps", "exponent = step"),
+        ("batches", "order = rng.permutation(n)", "order = rng.permutation(n)\n    order.sort()"),
+        ("network", "dZ2[np.arange(n), y] -= 1.0", "pass")]:
+    assert ALL_WRONG[_module].count(_right) == 1, _right
+    ALL_WRONG[_module] = ALL_WRONG[_module].replace(_right, _wrong)
+#: ... and the notebooks' own code: a loop that drops gd_step's result, a rate too big.
+WRONG_CELLS = {
+    "train_loop": "def train(w0, X, y, lr, steps):\n"
+                  "    w = np.array(w0, dtype=float)\n"
+                  "    history = [losses.mse(y, X @ w)]\n"
+                  "    for _ in range(steps):\n"
+                  "        optimizers.gd_step(w, losses.linear_mse_grad(w, X, y), lr)\n"
+                  "        history.append(losses.mse(y, X @ w))\n"
+                  "    return w, history\n",
+    "chosen_lr": "lr = 10.0\n",
+}
 CHECKS_THAT_FAIL = "def __getattr__(name):\n    raise AssertionError('always fails')\n"
 CHECKS_THAT_PASS = "def __getattr__(name):\n    return lambda *args: print('✔ passed')\n"
 
@@ -62,6 +101,9 @@ FIXTURES = {
     # it still trains the network past 95%, so only notebook 06's points go
     "adam_wrong": ({"modules": ADAM_NO_CORRECTION}, {**FULL, "06_adam": 0}),
     "network_wrong": ({"modules": NO_ONE_HOT}, {**FULL, "07_training": 0}),
+    "all_wrong": ({"modules": ALL_WRONG, "cells": WRONG_CELLS}, {}),
+    # right on the visible cases, 8 digits only: the hidden tests ask for 1e-9
+    "mse_hidden_fails": ({"modules": MSE_8_DIGITS, "notebooks": ["01_loss"]}, {"01_loss": 4}),
     # what students hand in beyond their own functions changes nothing
     "test_cell_forced": ({"modules": MSE_AS_SUM, "notebooks": ["01_loss"],
                           "cells": {"mse_matches_definition": "assert True"}}, {"01_loss": 4}),
@@ -139,3 +181,47 @@ def test_feedback_is_written_per_student_and_notebook(graded):
         assert (out / "feedback" / "perfect" / name / f"{name}.html").is_file()
     mistake = (out / "feedback" / "mse_wrong" / "01_loss" / "01_loss.html").read_text()
     assert "sum instead of mean" in mistake
+
+
+def test_every_failed_check_shows_its_own_message_and_is_counted(graded):
+    """Each graded cell of every notebook fails for all_wrong: its feedback shows the
+    check's own message (never the hidden-test notice), and the class report counts
+    each mistake a check named."""
+    out, _, _ = graded
+    record = json.loads((out / "records" / "all_wrong.json").read_text())
+    unnamed = []
+    for name in NOTEBOOKS:
+        graded_nb = nbformat.read(out / "nbgrader" / "autograded" / "all_wrong" / name /
+                                  f"{name}.ipynb", as_version=4)
+        graded_cells = [cell for cell in graded_nb.cells
+                        if cell.cell_type == "code" and is_grade(cell)]
+        failures = {cell.metadata.nbgrader["grade_id"]: output for cell in graded_cells
+                    for output in cell.outputs if output.output_type == "error"}
+        assert len(failures) == len(graded_cells) >= 1, name
+        named = []
+        for cell, error in failures.items():
+            assert error.ename == "CheckFailed", (cell, error.ename, error.evalue)
+            assert error.evalue.splitlines()[-1].startswith(("Fix ", "Choose ")), error.evalue
+            assert HIDDEN_FAILURE not in error.evalue
+            if "\nLikely mistake: " in error.evalue:
+                named.append(error.evalue.split("Likely mistake: ")[1].split("\n")[0])
+            else:
+                unnamed.append(cell)
+        assert sorted(record["mistakes"][name]) == sorted(named), name
+    # its loop compounds the wrong gd_step, mse and batches: no single mistake fits
+    assert unnamed == ["sgd_loop_trains_the_line"]
+    report = (out / "report.html").read_text()
+    assert "lr above the stability edge" in report and "does not learn" in report
+
+
+def test_a_failed_hidden_test_shows_one_line_only(graded):
+    out, _, _ = graded
+    graded_nb = nbformat.read(out / "nbgrader" / "autograded" / "mse_hidden_fails" / "01_loss" /
+                              "01_loss.ipynb", as_version=4)
+    errors = [(cell.metadata.nbgrader["grade_id"], output) for cell in graded_nb.cells
+              if cell.cell_type == "code" for output in cell.get("outputs", [])
+              if output.output_type == "error"]
+    assert [(cell, e.ename, e.evalue) for cell, e in errors] == [
+        ("mse_matches_definition", "HiddenTestFailed", HIDDEN_FAILURE)]
+    record = json.loads((out / "records" / "mse_hidden_fails.json").read_text())
+    assert record["mistakes"]["01_loss"] == []

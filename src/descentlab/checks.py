@@ -4,9 +4,9 @@ Each exercise function ``f`` has ``check_f(f)``. It calls ``f`` on cases chosen
 to tell the typical wrong answers apart, and
 
 - prints one short pass line when every case is right;
-- raises ``AssertionError`` at the first wrong case, saying what was called,
-  what came back, what was expected and, where it recognises the mistake, its
-  name and the fix.
+- raises :class:`~descentlab.failures.CheckFailed` at the first wrong case,
+  saying what was called, what came back, what was expected and, where it
+  recognises the mistake, its name and the fix.
 
 Expected values are data (``expected.json``, written at release from the
 instructor's solutions): this module holds no implementation of an exercise
@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from .course import module_of, module_path
-from .stubs import ExerciseNotWritten
+from .failures import CheckFailed, ExerciseNotWritten
 
 _RTOL = 1e-6
 
@@ -95,13 +95,10 @@ class _Checker:
         if get_ipython() is not None:
             display(Markdown(f"Edit `{self.name}` in [{self.path}](../../{self.path})"))
 
-    def fail(self, text, hint=None):
+    def fail(self, call, outcome, expected=None, hint=None):
+        """Raise :class:`CheckFailed`: ``call`` gave ``outcome``, not ``expected``."""
         self.show_link()
-        lines = [text]
-        if hint:
-            lines.append(f"Likely mistake: {hint}")
-        lines.append(f"Fix {self.where}, save the file and re-run this cell.")
-        raise AssertionError("\n".join(lines))
+        raise CheckFailed(self.name, call, outcome, expected, hint, self.where)
 
     def show_call(self, args):
         shown = ", ".join(f"{p}={_show(a)}" for p, a in zip(self.params, args, strict=True))
@@ -119,19 +116,14 @@ class _Checker:
             result = self.func(*args)
         except NotImplementedError:
             self.show_link()
-            raise ExerciseNotWritten(
-                f"{self.name} is not written yet: fill in {self.where} (replace "
-                "`raise NotImplementedError()` with your code), save the file and "
-                "re-run this cell.", self.name, self.where,
-            ) from None
+            raise ExerciseNotWritten(self.name, self.where) from None
         except Exception as error:  # any error is the student's to see, with the call
-            self.fail(f"{shown}\n  raised {type(error).__name__}: {error}", error_hint)
+            self.fail(shown, f"raised {type(error).__name__}: {error}", hint=error_hint)
         for param, arg, before in zip(self.params, args, kept, strict=True):
             if isinstance(arg, np.ndarray) and not np.array_equal(arg, before):
                 self.fail(
-                    f"{shown}\n  changed its argument {param} "
-                    f"from {_show(before)} to {_show(arg)}",
-                    "mutating the caller's array (an in-place operation such as `-=`, "
+                    shown, f"changed its argument {param} from {_show(before)} to {_show(arg)}",
+                    hint="mutating the caller's array (an in-place operation such as `-=`, "
                     "`*=` or `out=`); compute a new array instead, e.g. `d = y_pred - y_true`.",
                 )
         self.cases += 1
@@ -141,49 +133,39 @@ class _Checker:
         """``got`` must be one real number equal to ``expected``."""
         if isinstance(got, np.ndarray) and got.size != 1:
             self.fail(
-                f"{shown}\n  returned an array of shape {got.shape}\n  expected one number, "
-                f"{_show(expected)}",
+                shown, f"returned an array of shape {got.shape}", f"one number, {_show(expected)}",
                 "returning an array: this function returns one number (for a mean, "
                 "np.mean(...) with no axis gives one).",
             )
         try:
             value = float(got)
         except (TypeError, ValueError):
-            self.fail(f"{shown}\n  returned {got!r}, which is not a number\n"
-                      f"  expected {_show(expected)}")
+            self.fail(shown, f"returned {got!r}, which is not a number", _show(expected))
         if not np.isclose(value, expected, rtol=_RTOL, atol=0):
-            self.fail(
-                f"{shown}\n  returned {value!r}\n  expected {_show(expected)}",
-                _recognise(value, mistakes),
-            )
+            self.fail(shown, f"returned {value!r}", _show(expected), _recognise(value, mistakes))
 
     def expect_array(self, got, expected, shown, mistakes=()):
         """``got`` must be a float array with the shape and values of ``expected``."""
         if not isinstance(got, np.ndarray):
             self.fail(
-                f"{shown}\n  returned {type(got).__name__} {got!r}\n  expected a numpy array "
-                f"{_show(expected)}",
+                shown, f"returned {type(got).__name__} {got!r}", f"a numpy array {_show(expected)}",
                 "returning a list or a number: build the result with numpy operations.",
             )
         if got.shape != expected.shape:
             self.fail(
-                f"{shown}\n  returned an array of shape {got.shape}\n  expected shape "
-                f"{expected.shape}: {_show(expected)}",
-                _recognise_shape(got, expected, mistakes),
-            )
+                shown, f"returned an array of shape {got.shape}",
+                f"shape {expected.shape}: {_show(expected)}",
+                _recognise_shape(got, expected, mistakes))
         if not np.issubdtype(got.dtype, np.floating):
             self.fail(
-                f"{shown}\n  returned an array of dtype {got.dtype}: {_show(got)}\n  expected "
+                shown, f"returned an array of dtype {got.dtype}: {_show(got)}",
                 f"floats: {_show(expected)}",
                 "an integer array: integer inputs must give a float result; convert them "
                 "with np.asarray(..., dtype=float) (np.zeros_like of an integer array is "
                 "an integer array too).",
             )
         if not np.allclose(got, expected, rtol=_RTOL, atol=1e-12):
-            self.fail(
-                f"{shown}\n  returned {_show(got)}\n  expected {_show(expected)}",
-                _recognise(got, mistakes),
-            )
+            self.fail(shown, f"returned {_show(got)}", _show(expected), _recognise(got, mistakes))
 
     def expect_state(self, got, expected, names, shown, mistakes=(), not_finite=None):
         """``got`` must be the tuple ``expected`` of float arrays (new parameters and state).
@@ -193,8 +175,7 @@ class _Checker:
         """
         wanted = ", ".join(names)
         if not isinstance(got, tuple | list) or len(got) != len(expected):
-            self.fail(f"{shown}\n  returned {type(got).__name__} {_show(got)}\n  expected a "
-                      f"tuple ({wanted})",
+            self.fail(shown, f"returned {type(got).__name__} {_show(got)}", f"a tuple ({wanted})",
                       f"returning only some of ({wanted}): the caller needs the new state "
                       "for the next step.")
         parts = list(zip(names, got, expected, strict=True))
@@ -211,7 +192,7 @@ class _Checker:
                         None)
             if hint is None and not all(np.all(np.isfinite(part)) for part in got):
                 hint = not_finite
-            self.fail(f"{shown}\n  returned {returned}\n  expected {wanted_values}", hint)
+            self.fail(shown, f"returned {returned}", wanted_values, hint)
 
     def expect_value_error(self, *args, broadcast=None):
         """Mismatched shapes must raise ValueError instead of broadcasting."""
@@ -223,15 +204,15 @@ class _Checker:
             return
         except Exception as error:  # the wrong exception is still a message, not a crash
             self.fail(
-                f"{shown}\n  raised {type(error).__name__}: {error}\n  expected ValueError",
+                shown, f"raised {type(error).__name__}: {error}", "ValueError",
                 "check the shapes yourself and raise ValueError with a message that "
                 "names both shapes.",
             )
         hint = ("comparing shapes (n,) and (n, 1): numpy broadcast them into an (n, n) "
                 "array and gave a wrong answer silently. Check "
                 "`y_true.shape == y_pred.shape` and raise ValueError otherwise.")
-        self.fail(f"{shown}\n  returned {_show(got)}\n  expected ValueError "
-                  f"(the shapes {args[0].shape} and {args[1].shape} differ)",
+        self.fail(shown, f"returned {_show(got)}",
+                  f"ValueError (the shapes {args[0].shape} and {args[1].shape} differ)",
                   hint if broadcast is None or _matches(got, broadcast) else None)
 
     def passed(self):
@@ -413,7 +394,7 @@ def check_training(train, data):
     w = case["right"]
     got, shown = checker.call(np.zeros(2), data.X, data.y, lr, steps)
     if not (isinstance(got, tuple) and len(got) == 2):
-        checker.fail(f"{shown}\n  returned {type(got).__name__}\n  expected a pair (w, history)")
+        checker.fail(shown, f"returned {type(got).__name__}", "a pair (w, history)")
     got_w, history = got
     checker.expect_array(np.asarray(got_w, dtype=float), w, f"{shown}[0], the weights,", [
         (value, "not updating w: assign the result, w = optimizers.gd_step(w, grad, lr).")
@@ -421,12 +402,12 @@ def check_training(train, data):
     history = np.asarray(history, dtype=float)
     if history.shape != (steps + 1,):
         checker.fail(
-            f"{shown}[1], the history, has {history.size} losses\n  expected "
+            f"{shown}[1], the history,", f"has {history.size} losses",
             f"{steps + 1}: the loss before the first step and after each of the {steps}",
             "recording the loss only before (or only after) each step.")
     if np.any(np.diff(history) > 0):
-        checker.fail(f"{shown}[1], the history, is {_show(history)}\n  expected losses "
-                     "that never increase (the rate is small enough here)",
+        checker.fail(f"{shown}[1], the history,", f"is {_show(history)}",
+                     "losses that never increase (the rate is small enough here)",
                      "recording something other than the loss of the current w.")
     checker.passed()
 
@@ -437,10 +418,10 @@ def check_lr_choice(lr, problem, theta0, tol, budget):
     Runs plain gradient descent (this module's own, not the student's) and reports
     how many steps it took, or how far it got.
     """
+    where = "`lr` in the cell above"
     if lr is None:
-        raise ExerciseNotWritten("lr is not written yet: fill in the cell above with your "
-                                 "choice, e.g. `lr = 0.1`, and re-run both cells.",
-                                 "lr", "`lr` in the cell above")
+        raise ExerciseNotWritten("lr", where, "lr is not written yet: fill in the cell above "
+                                 "with your choice, e.g. `lr = 0.1`, and re-run both cells.")
     theta = np.array(theta0, dtype=float)
     for step in range(budget + 1):
         loss = problem.loss(theta)
@@ -453,13 +434,17 @@ def check_lr_choice(lr, problem, theta0, tol, budget):
         theta = theta - lr * problem.grad(theta)
     hessian = problem.hessian(theta)
     edge = 2 / np.linalg.eigvalsh(hessian).max()
-    verdict = ("it diverges: lr is above the stability edge 2/λ_max = "
-               f"{edge:.3g}" if lr >= edge else
-               f"it converges too slowly: after {budget} steps the loss is {loss:.2e}")
-    raise AssertionError(
-        f"gradient descent with lr = {lr!r} from {theta0!r} does not reach loss < {tol:g} "
-        f"within {budget} steps: {verdict}.\nChoose another value for `lr` in the cell "
-        "above and re-run both cells.")
+    call = f"gradient descent with lr = {lr!r} from {theta0!r} for {budget} steps"
+    expected = f"the loss below {tol:g}"
+    fix = "Choose another value for `lr` in the cell above and re-run both cells."
+    if lr >= edge:
+        raise CheckFailed("lr", call, "diverges", expected,
+                          f"lr above the stability edge 2/λ_max = {edge:.3g}: every step "
+                          "overshoots by more than it corrects.", where, fix)
+    raise CheckFailed("lr", call, f"converges too slowly: the loss is {loss:.2e} at the end",
+                      expected, "lr too small for the step budget: the slowest direction "
+                      "shrinks by only a little per step; go closer to the stability edge.",
+                      where, fix)
 
 
 MINIBATCH_HINTS = {
@@ -492,35 +477,35 @@ def check_minibatch_indices(minibatch_indices):
                  f"rng=np.random.default_rng({seed}))")
         got, shown = checker.call(n, batch_size, rng, shown=shown)
         if not isinstance(got, list | tuple):
-            checker.fail(f"{shown}\n  returned {type(got).__name__} {_show(got)}\n  expected "
+            checker.fail(shown, f"returned {type(got).__name__} {_show(got)}",
                          "a list of index arrays", "returning one array: return a list of 1-D "
                          "arrays, one per batch (the last may be shorter, so they cannot form "
                          "one 2-D array).")
         for batch in got:
             if not (isinstance(batch, np.ndarray) and batch.ndim == 1
                     and np.issubdtype(batch.dtype, np.integer)):
-                checker.fail(f"{shown}\n  returned a batch {_show(batch)}\n  expected 1-D "
-                             "integer arrays of indices",
+                checker.fail(shown, f"returned a batch {_show(batch)}",
+                             "1-D integer arrays of indices",
                              "indices must be integers to pick rows, X[batch]; "
                              "rng.permutation(n) gives an integer array, and slicing it keeps "
                              "that.")
         everything = np.concatenate(got) if len(got) else np.array([], dtype=int)
         if not np.array_equal(np.sort(everything), np.arange(n)):
             repeated = len(np.unique(everything)) < everything.size
-            checker.fail(f"{shown}\n  returned {_epoch_text(got)}\n  expected each of "
-                         f"0 .. {n - 1} exactly once in the epoch",
+            checker.fail(shown, f"returned {_epoch_text(got)}",
+                         f"each of 0 .. {n - 1} exactly once in the epoch",
                          REPEATED if repeated else _recognise_epoch(got, case["mistakes"]))
         sizes = [len(batch) for batch in got]
         if any(size != batch_size for size in sizes[:-1]) or not 0 < sizes[-1] <= batch_size:
-            checker.fail(f"{shown}\n  returned batches of sizes {sizes}\n  expected batches of "
-                         f"{batch_size}, except perhaps a smaller last one")
+            checker.fail(shown, f"returned batches of sizes {sizes}",
+                         f"batches of {batch_size}, except perhaps a smaller last one")
         if not all(np.array_equal(g, r) for g, r in zip(got, case["right"], strict=False)) \
                 or len(got) != len(case["right"]):
             hint = _recognise_epoch(got, case["mistakes"])
             if hint is None and rng.bit_generator.state == untouched:
                 hint = UNUSED_RNG
-            checker.fail(f"{shown}\n  returned {_epoch_text(got)}\n  expected "
-                         f"{_epoch_text(case['right'])}", hint or (
+            checker.fail(shown, f"returned {_epoch_text(got)}", _epoch_text(case["right"]),
+                         hint or (
                              "a valid epoch, but not the order rng.permutation(n) gives: draw "
                              "the order once with rng.permutation(n) and cut it into "
                              "consecutive pieces."))
@@ -565,15 +550,15 @@ def check_sgd_training(train_sgd, data):
     got, shown = checker.call(np.zeros(2), data.X, data.y, lr, batch_size, epochs,
                               np.random.default_rng(seed), shown=shown)
     if not (isinstance(got, tuple) and len(got) == 2):
-        checker.fail(f"{shown}\n  returned {type(got).__name__}\n  expected a pair (w, history)")
+        checker.fail(shown, f"returned {type(got).__name__}", "a pair (w, history)")
     got_w, history = got
     history = np.asarray(history, dtype=float)
     steps = len(right_history) - 1
     if history.shape != right_history.shape:
         checker.fail(
-            f"{shown}[1], the history, has {history.size} losses\n  expected {steps + 1}: the "
-            f"loss before the first step and after each of the {steps} steps ({epochs} epochs "
-            f"of {steps // epochs} batches)",
+            f"{shown}[1], the history,", f"has {history.size} losses",
+            f"{steps + 1}: the loss before the first step and after each of the {steps} steps "
+            f"({epochs} epochs of {steps // epochs} batches)",
             {epochs + 1: "recording the loss once per epoch: record it after every step.",
              steps: "recording the loss only before (or only after) each step."}.get(
                 history.size, "record the loss once before the first step and once after "
@@ -584,8 +569,7 @@ def check_sgd_training(train_sgd, data):
     checker.expect_array(np.asarray(got_w, dtype=float), right_w, f"{shown}[0], the weights,",
                          mistakes)
     if not np.allclose(history, right_history, rtol=_RTOL, atol=1e-12):
-        checker.fail(f"{shown}[1], the history, is {_show(history)}\n  expected "
-                     f"{_show(right_history)}",
+        checker.fail(f"{shown}[1], the history,", f"is {_show(history)}", _show(right_history),
                      "recording something other than the loss of all the data, "
                      "losses.mse(y, X @ w), before the first step and after each step.")
     checker.passed()
@@ -695,11 +679,11 @@ def check_mlp_loss_and_grads(mlp_loss_and_grads):
         got, shown = checker.call(params, X, y)
         for key, value in params.items():
             if not np.array_equal(value, kept[key]):
-                checker.fail(f"{shown}\n  changed params[{key!r}]",
-                             "mutating the caller's array: compute new arrays.")
+                checker.fail(shown, f"changed params[{key!r}]",
+                             hint="mutating the caller's array: compute new arrays.")
         if not (isinstance(got, tuple) and len(got) == 2 and isinstance(got[1], dict)):
-            checker.fail(f"{shown}\n  returned {type(got).__name__}\n  expected a pair "
-                         "(loss, grads) with grads a dict")
+            checker.fail(shown, f"returned {type(got).__name__}",
+                         "a pair (loss, grads) with grads a dict")
         loss, grads = got
         right_loss, right = case["right"]
         variants = dict(case["mistakes"])
@@ -707,8 +691,7 @@ def check_mlp_loss_and_grads(mlp_loss_and_grads):
                               [(variants["not_averaged"][0], "the loss summed, not averaged, "
                                                              "over the batch.")])
         if sorted(grads) != sorted(right):
-            checker.fail(f"{shown}[1]\n  has keys {sorted(grads)}\n  expected "
-                         f"{sorted(right)}")
+            checker.fail(f"{shown}[1]", f"has keys {sorted(grads)}", f"{sorted(right)}")
         for key in ("W2", "b2", "W1", "b1"):  # in backpropagation's order
             mistakes = [(variant[1][key], MLP_MISTAKES[name])
                         for name, variant in variants.items()]
@@ -729,15 +712,16 @@ def check_mlp_gradients(mlp_loss_and_grads, tolerance=1e-6):
     from .gradcheck import check_parameter_gradients
 
     params, X, y = _small_network()
-    _Checker("mlp_loss_and_grads", mlp_loss_and_grads, ("params", "X", "y")).call(params, X, y)
+    checker = _Checker("mlp_loss_and_grads", mlp_loss_and_grads, ("params", "X", "y"))
+    checker.call(params, X, y)
     errors = check_parameter_gradients(mlp_loss_and_grads, params, X, y)
     wrong = [key for key, error in errors.items() if not error < tolerance]
     if wrong:
-        raise AssertionError(
-            f"the gradients of {', '.join(wrong)} disagree with finite differences of your "
-            f"loss (relative error above {tolerance:g}): the backward pass does not match "
-            "the forward pass. Run the check cell of mlp_loss_and_grads for the likely "
-            "mistake.")
+        checker.fail("gradient check of mlp_loss_and_grads on a 5 -> 4 -> 3 network",
+                     f"the gradients of {', '.join(wrong)} disagree with finite differences "
+                     "of your loss", f"relative errors below {tolerance:g}",
+                     "a backward pass that does not match the forward pass: run the check "
+                     "cell of mlp_loss_and_grads, which names the usual mistakes.")
     print(f"✔ every gradient agrees with finite differences (largest relative error "
           f"{max(errors.values()):.0e}).")
 
@@ -750,7 +734,8 @@ def check_mlp_training(mlp_loss_and_grads, adam_step, data, epochs=20, min_accur
     from .training import accuracy, init_mlp, train
 
     params, X, y = _small_network()
-    _Checker("mlp_loss_and_grads", mlp_loss_and_grads, ("params", "X", "y")).call(params, X, y)
+    checker = _Checker("mlp_loss_and_grads", mlp_loss_and_grads, ("params", "X", "y"))
+    checker.call(params, X, y)
     zeros = np.zeros(2)
     _Checker("adam_step", adam_step, ("theta", "grad", "m", "v", "t")).call(
         zeros, np.ones(2), zeros, zeros, 1)
@@ -760,9 +745,13 @@ def check_mlp_training(mlp_loss_and_grads, adam_step, data, epochs=20, min_accur
                     progress=False)
     test = accuracy(history.params, data.X_test, data.y_test)
     if not test >= min_accuracy:
-        raise AssertionError(
-            f"after {epochs} epochs of your adam_step on your mlp_loss_and_grads the test "
-            f"accuracy is {test:.1%}, below {min_accuracy:.0%} (training loss "
-            f"{history.train_loss[-1]:.3f}). Check both functions with their check cells.")
+        raise CheckFailed(
+            "mlp_loss_and_grads", f"training your network with your adam_step for {epochs} "
+            "epochs (64 hidden units, seed 0, batches of 128, lr=0.003)",
+            f"reached {test:.1%} test accuracy (training loss {history.train_loss[-1]:.3f})",
+            f"at least {min_accuracy:.0%}",
+            "a network or an optimizer that does not learn: run the check cells of "
+            "mlp_loss_and_grads and adam_step, which name the usual mistakes.",
+            fix="Fix what those checks report, save the files and re-run this cell.")
     print(f"✔ test accuracy after {epochs} epochs with your Adam: {test:.1%} "
           f"(at least {min_accuracy:.0%} needed).")

@@ -11,20 +11,7 @@ import traceback
 from pathlib import Path
 
 from .course import EXERCISES, module_path
-
-
-class ExerciseNotWritten(AssertionError, NotImplementedError):
-    """A check met an exercise that is still a stub.
-
-    An ``AssertionError``, so a graded check cell fails as any wrong answer does,
-    and a ``NotImplementedError``, so :func:`until_written` treats it as the stub
-    it is. ``function`` and ``where`` say what to fill in.
-    """
-
-    def __init__(self, message, function, where):
-        super().__init__(message)
-        self.function = function
-        self.where = where
+from .failures import ExerciseNotWritten
 
 
 def stub_location(error):

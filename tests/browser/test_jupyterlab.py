@@ -4,7 +4,8 @@ For each notebook, on a copy of the course with the exercise stubs:
 
 1. Run All stops at the first graded check cell, whose message names the
    function and the file to edit, with a link to that file; Validate lists
-   exactly the graded cells as failing.
+   exactly the graded cells as failing. The failure shows as its message alone,
+   with no traceback through the checks' code.
 2. The link opens the file in JupyterLab's editor; the correct function is
    written there and saved; re-running the check cell in the same kernel
    passes (autoreload, no restart).
@@ -89,6 +90,11 @@ def test_notebook_in_jupyterlab(lab, page, screenshots, name):
     assert function in EXERCISES[path.rsplit("/", 1)[1][:-3]]
     notebook.scroll_to(first)
     page.screenshot(path=shot("1-stub-message"))
+    # Shown as the message alone: no traceback, no frame or line of the checks' code.
+    shown = notebook.cell_node(first).locator(".jp-OutputArea").inner_text()
+    assert evalue.splitlines()[0] in shown and f"Edit {function} in {path}" in shown
+    for internal in ("Traceback", "checks.py", "File ", "self.", "---->"):
+        assert internal not in shown, f"{name}: {internal!r} in the failing check: {shown!r}"
 
     # Validate lists every graded cell: the checks, and the written answers not yet given.
     dialog = notebook.validate(shot("2-validate-stubs"))
