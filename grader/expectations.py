@@ -203,7 +203,7 @@ def nesterov_step_cases(ref):
         new_d = beta * d + g
         cases.append(case(args, ref.nesterov_step(*args), [
             ("plain", (theta - lr * new_d, new_d)),
-            ("old_velocity", (theta - lr * (g + beta * d), new_d)),
+            ("stale_velocity", (theta - lr * (g + beta * new_d), d)),
         ], error_hint="integer_input", expect="state"))
     return cases
 
@@ -247,7 +247,12 @@ def adam_step_cases(ref):
     return cases
 
 
-SQUARES_CASES = [
+#: (theta, grad, s, lr, rho) of RMSProp, and (theta, grad, s, lr, eps) of AdaGrad.
+RMSPROP_CASES = [  # eps large enough that where it goes shows
+    (np.array([1.0, -2.0]), np.array([0.5, -1.0]), np.array([0.2, 0.1]), 0.1, 0.5, 0.1),
+    (np.array([0.0, 1.0, 2.0]), np.array([1.0, -3.0, 0.2]), np.zeros(3), 0.01, 0.9, 0.01),
+]
+ADAGRAD_CASES = [
     (np.array([1.0, -2.0]), np.array([0.5, -1.0]), np.array([0.2, 0.1]), 0.1, 0.5),
     (np.array([0.0, 1.0, 2.0]), np.array([1.0, -3.0, 0.2]), np.zeros(3), 0.01, 0.1),
 ]
@@ -255,20 +260,19 @@ SQUARES_CASES = [
 
 def rmsprop_step_cases(ref):
     cases = []
-    for theta, g, s, lr, one_minus_rho in SQUARES_CASES:
-        rho = 1 - one_minus_rho
+    for theta, g, s, lr, rho, eps in RMSPROP_CASES:
         new_s = rho * s + (1 - rho) * g**2
-        cases.append(case([theta, g, s, lr, rho],
-                          ref.rmsprop_step(theta, g, s, lr=lr, rho=rho, eps=1e-8), [
-            ("eps_inside", (theta - lr * g / np.sqrt(new_s + 1e-8), new_s)),
-            ("summed", (theta - lr * g / (np.sqrt(s + g**2) + 1e-8), s + g**2)),
+        right = ref.rmsprop_step(theta, g, s, lr, rho, eps)
+        cases.append(case([theta, g, s, lr, rho, eps], right, [
+            ("eps_inside", (theta - lr * g / np.sqrt(new_s + eps), new_s)),
+            ("summed", (theta - lr * g / (np.sqrt(s + g**2) + eps), s + g**2)),
         ], error_hint="integer_input", expect="state"))
     return cases
 
 
 def adagrad_step_cases(ref):
     cases = []
-    for theta, g, s, lr, eps in SQUARES_CASES:
+    for theta, g, s, lr, eps in ADAGRAD_CASES:
         new_s = s + g**2
         cases.append(case([theta, g, s, lr, eps], ref.adagrad_step(theta, g, s, lr, eps), [
             ("eps_inside", (theta - lr * g / np.sqrt(new_s + eps), new_s)),
@@ -278,15 +282,19 @@ def adagrad_step_cases(ref):
 
 
 def _mlp_mistake(params, X, y, mistake):
-    """What a backward pass with one named mistake returns (written as a student would)."""
+    """What a forward and backward pass with one named mistake returns."""
     W1, b1, W2, b2 = (params[key] for key in ("W1", "b1", "W2", "b2"))
     n = len(X)
-    Z1 = X @ W1 + b1
-    A1 = np.maximum(Z1, 0.0)
+    Z1 = X @ W1 + (0.0 if mistake == "no_b1" else b1)
+    A1 = Z1 if mistake == "no_relu" else np.maximum(Z1, 0.0)
     Z2 = A1 @ W2 + b2
     shifted = Z2 - Z2.max(axis=1, keepdims=True)
     log_P = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
     loss = -log_P[np.arange(n), y].mean()
+    if mistake == "loss_all_classes":
+        loss = -log_P.mean()
+    if mistake == "loss_sign":
+        loss = -loss
     dZ2 = np.exp(log_P)
     if mistake != "no_one_hot":
         dZ2[np.arange(n), y] -= 1.0
@@ -294,24 +302,33 @@ def _mlp_mistake(params, X, y, mistake):
         loss = loss * n
     else:
         dZ2 = dZ2 / n
-    mask = (A1 >= 0) if mistake == "mask_from_a1" else (Z1 > 0)
+    if mistake == "no_relu":  # a linear network's backward pass: nothing masked
+        mask = 1.0
+    else:  # A1 >= 0 holds everywhere: the mistaken mask keeps every unit
+        mask = (A1 >= 0) if mistake == "mask_from_a1" else (Z1 > 0)
     dZ1 = (dZ2 @ W2.T) * mask
     axis = 1 if mistake == "bias_axis" else 0
     grads = {"W1": X.T @ dZ1, "b1": dZ1.sum(axis=axis), "W2": A1.T @ dZ2, "b2": dZ2.sum(axis=axis)}
+    if mistake == "pre_activation":
+        grads["W2"] = Z1.T @ dZ2
     if mistake == "transposed":
         grads["W1"], grads["W2"] = dZ1.T @ X, dZ2.T @ A1
     return loss, grads
 
 
-MLP_MISTAKES = ("no_one_hot", "mask_from_a1", "bias_axis", "not_averaged", "transposed")
+MLP_MISTAKES = ("no_one_hot", "mask_from_a1", "bias_axis", "not_averaged", "transposed",
+                "pre_activation", "no_b1", "no_relu", "loss_all_classes", "loss_sign")
 
 
 def mlp_loss_and_grads_cases(ref):
     rng = np.random.default_rng(6)
     cases = []
-    for n, d, h, k in [(5, 3, 4, 3), (6, 3, 3, 3), (1, 4, 5, 2)]:
+    # the last network's scores are all near 800: np.exp of them overflows, while the
+    # probabilities (a softmax ignores a shift of every score) are ordinary
+    for n, d, h, k, shift in [(5, 3, 4, 3, 0), (6, 3, 3, 3, 0), (1, 4, 5, 2, 0),
+                              (4, 3, 4, 3, 800)]:
         params = {"W1": rng.normal(size=(d, h)), "b1": rng.normal(size=h),
-                  "W2": rng.normal(size=(h, k)), "b2": rng.normal(size=k)}
+                  "W2": rng.normal(size=(h, k)), "b2": shift + rng.normal(size=k)}
         params, X, y = _exact(params, rng.normal(size=(n, d)), rng.integers(0, k, size=n))
         cases.append(case([params, X, y], ref.mlp_loss_and_grads(params, X, y),
                           [(name, _mlp_mistake(params, X, y, name)) for name in MLP_MISTAKES],

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from descentlab import checks, losses
+from descentlab.failures import CheckFailed, ExerciseNotWritten
 
 
 def arr(a):
@@ -537,16 +538,25 @@ def test_adam_helper_is_right_without_a_change(capsys):
 
 
 def mlp(mistake):
-    """A student's backward pass of the two-layer network, with one named mistake."""
+    """A student's forward and backward pass of the two-layer network, with one mistake."""
     def loss_and_grads(params, X, y):
         X = np.asarray(X)
         n = X.shape[0]
-        hidden_in = X @ params["W1"] + params["b1"]
-        hidden = np.where(hidden_in > 0, hidden_in, 0.0)
+        hidden_in = X @ params["W1"]
+        if mistake != "no b1":
+            hidden_in = hidden_in + params["b1"]
+        hidden = hidden_in.copy() if mistake == "no relu" else np.where(hidden_in > 0,
+                                                                          hidden_in, 0.0)
         scores = hidden @ params["W2"] + params["b2"]
-        scores = scores - scores.max(axis=1, keepdims=True)
-        probs = np.exp(scores) / np.exp(scores).sum(axis=1, keepdims=True)
+        if mistake != "naive softmax":
+            scores = scores - scores.max(axis=1, keepdims=True)
+        with np.errstate(over="ignore", invalid="ignore"):
+            probs = np.exp(scores) / np.exp(scores).sum(axis=1, keepdims=True)
         loss = float(np.mean(-np.log(probs[range(n), y])))
+        if mistake == "all classes":
+            loss = float(np.mean(-np.log(probs)))
+        if mistake == "plus log":
+            loss = float(np.mean(np.log(probs[range(n), y])))
         d_scores = probs.copy()
         if mistake != "no one-hot":
             d_scores[range(n), y] = d_scores[range(n), y] - 1
@@ -555,9 +565,15 @@ def mlp(mistake):
         else:
             d_scores = d_scores / n
         d_hidden = d_scores @ params["W2"].T
-        d_hidden_in = d_hidden * (hidden >= 0 if mistake == "mask from A1" else hidden_in > 0)
+        if mistake == "mask from A1":
+            d_hidden_in = d_hidden * (hidden >= 0)
+        elif mistake in ("no mask", "no relu"):
+            d_hidden_in = d_hidden
+        else:
+            d_hidden_in = d_hidden * (hidden_in > 0)
         axis = 1 if mistake == "bias axis" else 0
-        grads = {"W2": hidden.T @ d_scores, "b2": d_scores.sum(axis=axis),
+        feeds_W2 = hidden_in if mistake == "Z1 feeds W2" else hidden
+        grads = {"W2": feeds_W2.T @ d_scores, "b2": d_scores.sum(axis=axis),
                  "W1": X.T @ d_hidden_in, "b1": d_hidden_in.sum(axis=axis)}
         if mistake == "transposed":
             grads["W1"], grads["W2"] = grads["W1"].T, grads["W2"].T
@@ -573,11 +589,70 @@ def mlp_mutates(params, X, y):
 MLP_MISTAKES = [
     (stub, "fill in `mlp_loss_and_grads` in src/descentlab/network.py"),
     (mlp("no one-hot"), "without subtracting the one-hot target"),
-    (mlp("mask from A1"), "ReLU gradient taken from the post-activation"),
+    (mlp("mask from A1"), "its mask taken as A1 >= 0"),
     (mlp("bias axis"), "bias gradients summed over the wrong axis"),
     (mlp("not averaged"), "not averaged"),
     (mlp("transposed"), "transposed weight gradients"),
+    (mlp("no mask"), "the ReLU's gradient left out"),
+    (mlp("Z1 feeds W2"), "dW2 from the hidden layer's pre-activation Z1"),
+    (mlp("no b1"), "the forward pass without b1"),
+    (mlp("no relu"), "no ReLU in the forward pass"),
+    (mlp("all classes"), "the loss averaged over every class's -log P"),
+    (mlp("plus log"), "the loss's sign"),
+    (mlp("naive softmax"), "overflow in the softmax"),
     (mlp_mutates, "mutating the caller's array"),
+]
+
+
+def nesterov(look_ahead):
+    """Nesterov momentum as a student might write it; ``look_ahead`` makes the step."""
+    def step(theta, grad, velocity, lr, beta=0.9):
+        theta, g, d = arr(theta), arr(grad), arr(velocity)
+        new_d = beta * d + g
+        return theta - lr * look_ahead(g, d, new_d, beta), new_d
+    return step
+
+
+def nesterov_stale(theta, grad, velocity, lr, beta=0.9):
+    look_ahead = beta * (beta * arr(velocity) + arr(grad)) + arr(grad)
+    return arr(theta) - lr * look_ahead, velocity
+
+
+NESTEROV_MISTAKES = [
+    (stub, "fill in `nesterov_step` in src/descentlab/optimizers.py"),
+    (nesterov(lambda g, d, new_d, beta: new_d), "plain momentum"),
+    (nesterov_stale, "returning the velocity from before the update"),
+]
+
+
+def rmsprop(average):
+    """RMSProp as a student might write it; ``average`` updates the squares."""
+    def step(theta, grad, s, lr=0.01, rho=0.99, eps=1e-8):
+        g = arr(grad)
+        s, root = average(arr(s), g, rho, eps)
+        return arr(theta) - lr * g / root, s
+    return step
+
+
+def adagrad(step_with):
+    """AdaGrad as a student might write it; ``step_with`` gives (new sum, divisor)."""
+    def step(theta, grad, s, lr=0.01, eps=1e-10):
+        g = arr(grad)
+        s, root = step_with(arr(s), g, eps)
+        return arr(theta) - lr * g / root, s
+    return step
+
+
+RMSPROP_MISTAKES = [
+    (rmsprop(lambda s, g, rho, eps: (rho * s + (1 - rho) * g * g,
+                                     np.sqrt(rho * s + (1 - rho) * g * g + eps))),
+     "eps inside the square root"),
+    (rmsprop(lambda s, g, rho, eps: (s + g * g, np.sqrt(s + g * g) + eps)),
+     "summing the squares (that is AdaGrad)"),
+]
+ADAGRAD_MISTAKES = [
+    (adagrad(lambda s, g, eps: (s + g**2, np.sqrt(s + g**2 + eps))), "eps inside the square root"),
+    (adagrad(lambda s, g, eps: (s + g**2, np.sqrt(s) + eps)), "dividing by the old sum"),
 ]
 
 
@@ -597,6 +672,9 @@ ALL_MISTAKES = [
     *[(checks.check_momentum_step, f, named) for f, named in MOMENTUM_MISTAKES],
     *[(checks.check_adam_step, f, named) for f, named in ADAM_MISTAKES],
     *[(checks.check_mlp_loss_and_grads, f, named) for f, named in MLP_MISTAKES],
+    *[(checks.check_nesterov_step, f, named) for f, named in NESTEROV_MISTAKES],
+    *[(checks.check_rmsprop_step, f, named) for f, named in RMSPROP_MISTAKES],
+    *[(checks.check_adagrad_step, f, named) for f, named in ADAGRAD_MISTAKES],
 ]
 
 
@@ -606,3 +684,33 @@ def test_mistake_is_named(check, wrong, named):
     with pytest.raises(AssertionError) as failure:
         check(wrong)
     assert named in str(failure.value)
+
+
+def test_bonus_optimizers_pass_when_right(capsys):
+    checks.check_nesterov_step(nesterov(lambda g, d, new_d, beta: g + beta * new_d))
+    checks.check_rmsprop_step(rmsprop(lambda s, g, rho, eps: (
+        rho * s + (1 - rho) * g * g, np.sqrt(rho * s + (1 - rho) * g * g) + eps)))
+    checks.check_adagrad_step(adagrad(lambda s, g, eps: (s + g**2, np.sqrt(s + g**2) + eps)))
+    assert capsys.readouterr().out.count(" passed ") == 3
+
+
+def test_the_gradient_check_names_a_backward_pass_that_disagrees(capsys):
+    checks.check_mlp_gradients(mlp(None))
+    assert "every gradient agrees with finite differences" in capsys.readouterr().out
+    with pytest.raises(CheckFailed) as failure:
+        checks.check_mlp_gradients(mlp("no one-hot"))
+    assert failure.value.outcome.startswith("the gradients of W1, b1, W2, b2 disagree")
+    assert "a backward pass that does not match the forward pass" in failure.value.mistake
+    with pytest.raises(ExerciseNotWritten):
+        checks.check_mlp_gradients(stub)
+
+
+def test_training_names_a_network_that_does_not_learn(capsys):
+    from descentlab import training
+    digits = training.digits(seed=0)
+    with pytest.raises(CheckFailed) as failure:
+        checks.check_mlp_training(mlp("no one-hot"), adam("none"), digits, epochs=2)
+    assert "a network or an optimizer that does not learn" in failure.value.mistake
+    assert failure.value.expected == "at least 95%"
+    checks.check_mlp_training(mlp(None), adam("none"), digits)
+    assert "✔ test accuracy after 20 epochs" in capsys.readouterr().out

@@ -600,7 +600,8 @@ def check_momentum_step(momentum_step):
 
 NESTEROV_HINTS = {
     "plain": "plain momentum: Nesterov steps with grad + beta * velocity, a look-ahead.",
-    "old_velocity": "looking ahead with the old velocity: update it first.",
+    "stale_velocity": "returning the velocity from before the update: return the new one, "
+                      "d = beta * d + grad, or the next step starts from a stale velocity.",
 }
 
 
@@ -643,8 +644,7 @@ EPS_INSIDE = "eps inside the square root: sqrt(s) + eps."
 
 def check_rmsprop_step(rmsprop_step):
     """Check the bonus ``rmsprop_step`` against PyTorch's RMSprop."""
-    checker = _Checker("rmsprop_step", lambda theta, grad, s, lr, rho: rmsprop_step(
-        theta, grad, s, lr=lr, rho=rho, eps=1e-8), ("theta", "grad", "s", "lr", "rho"))
+    checker = _Checker("rmsprop_step", rmsprop_step, ("theta", "grad", "s", "lr", "rho", "eps"))
     _run_cases(checker, {"eps_inside": EPS_INSIDE, "summed": "summing the squares (that is "
                          "AdaGrad): RMSProp averages them with rho."}, ("theta", "s"))
 
@@ -660,14 +660,27 @@ def check_adagrad_step(adagrad_step):
 MLP_MISTAKES = {
     "no_one_hot": "the softmax gradient without subtracting the one-hot target: "
                   "dZ2 = (P - Y) / n, where Y has a 1 at each example's true class.",
-    "mask_from_a1": "the ReLU gradient taken from the post-activation with the wrong mask: "
-                    "A1 >= 0 holds everywhere; the mask is Z1 > 0.",
+    "mask_from_a1": "the ReLU's gradient left out (or its mask taken as A1 >= 0, which holds "
+                    "everywhere): dZ1 = dA1 * (Z1 > 0); a unit that was off passes no "
+                    "gradient back.",
     "bias_axis": "bias gradients summed over the wrong axis: sum dZ over the examples, "
                  "axis=0, to get one value per unit.",
-    "not_averaged": "gradients not averaged over the batch (off by the batch size n): the "
-                    "loss is a mean, so dZ2 = (P - Y) / n.",
+    "not_averaged": "the loss (or its gradients) summed over the batch, not averaged (off by "
+                    "the batch size n): the loss is a mean, so dZ2 = (P - Y) / n.",
     "transposed": "transposed weight gradients: dW1 = X.T @ dZ1 has the shape of W1, (d, h).",
+    "pre_activation": "dW2 from the hidden layer's pre-activation Z1: W2 multiplies the ReLU's "
+                      "output, so dW2 = A1.T @ dZ2.",
+    "no_b1": "the forward pass without b1: Z1 = X @ W1 + b1.",
+    "no_relu": "no ReLU in the forward pass: A1 = max(Z1, 0) (and the mask Z1 > 0 in the "
+               "backward pass); without it the two layers are one linear map.",
+    "loss_all_classes": "the loss averaged over every class's -log P: the cross-entropy of an "
+                        "example is -log P[i, y_i], of its true class only; average those n "
+                        "values.",
+    "loss_sign": "the loss's sign: the cross-entropy -log P[i, y_i] is positive.",
 }
+OVERFLOW = ("overflow in the softmax: np.exp of a score above about 710 is inf, and inf / inf "
+            "is NaN. Subtract each row's largest score before np.exp (the probabilities do "
+            "not change), or work with log-probabilities.")
 
 
 def check_mlp_loss_and_grads(mlp_loss_and_grads):
@@ -687,16 +700,27 @@ def check_mlp_loss_and_grads(mlp_loss_and_grads):
         loss, grads = got
         right_loss, right = case["right"]
         variants = dict(case["mistakes"])
-        checker.expect_number(loss, right_loss, f"{shown}[0], the loss,",
-                              [(variants["not_averaged"][0], "the loss summed, not averaged, "
-                                                             "over the batch.")])
         if sorted(grads) != sorted(right):
             checker.fail(f"{shown}[1]", f"has keys {sorted(grads)}", f"{sorted(right)}")
+        if not all(_finite(value) for value in (loss, *grads.values())):
+            checker.fail(shown, "returned NaN or inf in the loss or the gradients",
+                         f"finite values (the loss is {right_loss:.6g})", OVERFLOW)
+        checker.expect_number(loss, right_loss, f"{shown}[0], the loss,",
+                              [(variant[0], MLP_MISTAKES[name])
+                               for name, variant in variants.items()])
         for key in ("W2", "b2", "W1", "b1"):  # in backpropagation's order
             mistakes = [(variant[1][key], MLP_MISTAKES[name])
                         for name, variant in variants.items()]
             checker.expect_array(grads[key], right[key], f"{shown}[1][{key!r}]", mistakes)
     checker.passed()
+
+
+def _finite(value):
+    """Whether ``value`` is numbers, all finite (anything else is judged later)."""
+    try:
+        return bool(np.all(np.isfinite(np.asarray(value, dtype=float))))
+    except (TypeError, ValueError):
+        return True
 
 
 def _small_network():
