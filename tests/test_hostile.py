@@ -377,8 +377,12 @@ def graded(tmp_path_factory):
             report = grade_folder(folder, out, allow_unsafe=not ISOLATED, cell_timeout=5,
                                   job_timeout=120, progress=False).problems
             # a second run on the same OUT adds a student who looks for the first run's files
-            write_submission(folder / f"{SECOND_RUN}.zip", appended(WRONG, SEARCH +
-                             SHOW_CLASS_FILES), notebooks=[NOTEBOOK])
+            # The search plants files and empties class files wherever it can write:
+            # never outside the sandbox (on a machine without bubblewrap the student
+            # only answers what it saw, nothing).
+            snoop = SEARCH if ISOLATED else "_text = []"
+            write_submission(folder / f"{SECOND_RUN}.zip",
+                             appended(WRONG, snoop + SHOW_CLASS_FILES), notebooks=[NOTEBOOK])
             second = grade_folder(folder, out, allow_unsafe=not ISOLATED, cell_timeout=5,
                                   job_timeout=120, progress=False)
     finally:
