@@ -18,8 +18,15 @@ message a line, and answers each with one line:
 Everything the student's code prints goes nowhere; only answers reach the
 grader, which reads them as data and decides. This module imports nothing of
 the trusted side.
+
+Before any student code runs it answers ``{"ready": true}``, so the grader can
+tell a sandbox that did not start (the machine's failure) from code that ended
+the evaluation (the student's). A call, or a loaded cell, may use ``cpu``
+seconds of CPU time, a limit no busy machine can make it reach: past it the
+student's code is interrupted, deterministically, and the call answers that.
 """
 
+import contextlib
 import copy
 import importlib
 import os
@@ -33,7 +40,20 @@ from grader.wire import clean_text, decode, encode, parse_message, write_message
 
 
 class CellTimeout(BaseException):
-    """A notebook cell ran past its time while loading."""
+    """The student's code used up its CPU time (a call, or a cell while loading)."""
+
+
+@contextlib.contextmanager
+def cpu_budget(seconds):
+    """Raise :class:`CellTimeout` in the block once this process has used ``seconds``
+    more of CPU time (every thread counts; sleeping does not)."""
+    previous = signal.signal(signal.SIGPROF, _out_of_time)
+    signal.setitimer(signal.ITIMER_PROF, max(0.01, seconds))
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
 
 
 def same(a, b):
@@ -64,7 +84,7 @@ class Evaluator:
         if op == "call":
             return self.call(request)
         if op == "load":
-            return self.load(request["notebook"], request["cells"], request["cell_timeout"])
+            return self.load(request["notebook"], request["cells"], request["cpu"])
         if op == "value":
             names = self.notebooks.get(request["notebook"], {})
             if request["name"] not in names:
@@ -81,15 +101,20 @@ class Evaluator:
             else:
                 module = importlib.import_module(f"descentlab.{request['module']}")
                 function = getattr(module, request["function"])
-            reply = {"ok": encode(function(*args, **kwargs))}
+            with cpu_budget(request["cpu"]):
+                reply = {"ok": encode(function(*args, **kwargs))}
+        except CellTimeout:
+            reply = {"raised": "TimeoutError",
+                     "message": f"it used {request['cpu']:g} s of CPU time and was stopped "
+                                "(an endless loop?)"}
         except BaseException as error:  # anything the student's code raises is an answer
             reply = {"raised": type(error).__name__, "message": clean_text(_message(error))}
         reply["changed"] = [[i, encode(now)] for i, (now, before)
                             in enumerate(zip(args, kept, strict=True)) if not same(now, before)]
         return reply
 
-    def load(self, notebook, cells, cell_timeout):
-        """Run the student's code cells of ``notebook``, each with a time limit."""
+    def load(self, notebook, cells, cpu):
+        """Run the student's code cells of ``notebook``, each with ``cpu`` s of CPU time."""
         if self.shell is None:
             from IPython.core.interactiveshell import InteractiveShell
 
@@ -100,15 +125,12 @@ class Evaluator:
         module = types.ModuleType("__main__")
         self.shell.user_module, self.shell.user_ns = module, module.__dict__
         self.shell.init_user_ns()
-        signal.signal(signal.SIGALRM, _out_of_time)
         for source in cells:
-            signal.alarm(max(1, int(cell_timeout)))
             try:
-                self.shell.run_cell(source, store_history=False, silent=True)
+                with cpu_budget(cpu):
+                    self.shell.run_cell(source, store_history=False, silent=True)
             except CellTimeout:
                 pass
-            finally:
-                signal.alarm(0)
         self.notebooks[notebook] = module.__dict__
         return {"loaded": sorted(k for k in self.notebooks[notebook] if not k.startswith("_"))}
 
@@ -127,6 +149,7 @@ def _out_of_time(signum, frame):
 def serve(requests, answers):
     """Answer each request line of ``requests`` with one line on ``answers``."""
     evaluator = Evaluator()
+    write_message(answers, {"ready": True})
     for line in requests:
         try:
             reply = evaluator.handle(parse_message(line))

@@ -53,6 +53,7 @@ from .collect import read_submission
 from .intake import LMS_PATTERNS, lms_pattern, read_roster, take_in
 from .records import Records, Settings, file_digest, grader_version
 from .release import course_config
+from .totals import NOT_GRADED
 from .wire import LineReader, clean_text
 
 #: Seconds a whole job (every notebook of one student) may take before it is killed.
@@ -127,17 +128,25 @@ class Batch:
     def merge(self, student, result, problems, timestamp=None):
         """Write one job's scores into the batch's gradebook and collect its files.
 
-        A job stopped before it finished has no complete scores: its notebooks
-        score 0 (failing closed), with the reason. Hand grades and comments that
-        TAs entered (nbgrader's formgrader) are kept: they stand where the answer
-        they grade is unchanged, and are flagged for review where it changed.
+        Where the grader's machinery failed (a job stopped before it finished, an
+        evaluation that could not start, was killed from outside or stalled) there
+        is no score, not even 0: those notebooks keep what they had, are reported
+        as not graded yet, and are returned, for the next run to grade again. Hand
+        grades and comments that TAs entered (nbgrader's formgrader) are kept: they
+        stand where the answer they grade is unchanged, and are flagged for review
+        where it changed.
         """
-        if result.get("notebooks") and not result.get("verified"):
-            problems.append("the grading job was stopped before it finished: every notebook "
-                            "scores 0; regrade with ONLY=" + student)
-            result = {"notebooks": {name: {**entry, "error": "not finished"}
-                                    for name, entry in result["notebooks"].items()}}
+        if not result.get("verified"):
+            planned = json.loads((self.out / "jobs" / student / "job.json").read_text())
+            result = {"notebooks": {name: {"error": "not graded yet: the grading job stopped "
+                                                    "before it finished", "retry": True}
+                                    for name in planned["notebooks"]}}
         problems += [f"while grading: {incident}" for incident in result.get("problems", [])]
+        retry = sorted(name for name, entry in result["notebooks"].items() if entry.get("retry"))
+        if retry:
+            problems.append(f"not graded yet ({', '.join(retry)}): the grader's machinery "
+                            "failed, not the student's code; they are graded again by the "
+                            "next `make grade` (no score until then)")
         job = self.out / "jobs" / student / "course"
         with Gradebook(self.db_url) as gradebook:
             gradebook.update_or_create_student(student)
@@ -166,6 +175,12 @@ class Batch:
             source = job / step / student
             if source.exists():
                 _copy_tree(source, self.root / step / student)
+        return retry
+
+    def ungraded(self):
+        """``{student: notebooks not graded yet}`` (the machinery failed), from the records."""
+        return {student: record.get("retry", [])
+                for student, record in self.records.all().items() if record.get("retry")}
 
     def hand_grades(self, student):
         """What TAs entered for ``student`` in the formgrader, as plain data:
@@ -243,7 +258,8 @@ class Batch:
             names = {student.id: ", ".join(filter(None, (student.last_name,
                                                          student.first_name)))
                      for student in gradebook.students}
-        found, tops = totals.totals(self.db_url, sorted(names)), totals.maximum(self.db_url)
+        found = totals.totals(self.db_url, sorted(names), self.ungraded())
+        tops = totals.maximum(self.db_url)
         totals.write(self.out / "totals.csv", found, tops)
         totals.write_canvas(self.out / "canvas.csv", found, tops, names,
                             canvas_ids=self.settings.pattern == LMS_PATTERNS["canvas"])
@@ -308,8 +324,7 @@ class Worker:
         reply = self._reply(timeout)
         if reply is None:
             self.stop()
-            return [f"the grading job took over {timeout:g} s and was stopped; what was "
-                    "not graded by then scores 0 (look for an endless loop)"]
+            return [f"the grading job took over {timeout:g} s of wall time and was stopped"]
         if reply == "":
             self.stop()
             return [f"the grading job failed: {_last_line(self.log.read_bytes())}"]
@@ -439,7 +454,8 @@ def grade_folder(submissions, out, workers=None, allow_unsafe=False, only=None,
         record = batch.records.read(student)
         # The same bytes under a new name (a later, perhaps late, upload) are graded
         # again: the name carries the hand-in's time.
-        if not only and record and (record["sha256"], record["grader"], record["file"]) == (
+        if not only and record and not record.get("retry") and (
+                record["sha256"], record["grader"], record["file"]) == (
                 digest, version, handin.path.name):
             outcome.resumed.append(student)
             continue
@@ -499,7 +515,7 @@ def _run_jobs(batch, jobs, workers, job_timeout, progress, outcome):
             _, timestamp, record = jobs[student]
             result, problems = future.result()
             record["problems"] += problems
-            batch.merge(student, result, record["problems"], timestamp)
+            record["retry"] = batch.merge(student, result, record["problems"], timestamp)
             record["mistakes"] = {name: entry.get("mistakes", [])
                                   for name, entry in result.get("notebooks", {}).items()}
             batch.records.write(student, record)  # after the grades are committed
@@ -531,7 +547,8 @@ def _finish(batch, outcome):
 
 
 def _print_summary(batch, outcome, records, lateness):
-    found = {total.student: total for total in totals.totals(batch.db_url, records)}
+    found = {total.student: total
+             for total in totals.totals(batch.db_url, records, batch.ungraded())}
     tops = totals.maximum(batch.db_url)
     print(f"\n{len(records)} students graded into {batch.out} ({len(outcome.graded)} in this run, "
           f"{len(outcome.resumed)} kept from before):")
@@ -546,8 +563,9 @@ def _print_summary(batch, outcome, records, lateness):
                   f"{penalty:g} points taken off)")
         for problem in record["problems"]:
             print(f"      - {one_line(problem)}")
-        if found[student].pending:
-            print(f"      - to grade by hand: {', '.join(found[student].pending)}")
+        by_hand = [item for item in found[student].pending if not item.endswith(NOT_GRADED)]
+        if by_hand:
+            print(f"      - to grade by hand: {', '.join(by_hand)}")
     if outcome.refused:
         print(f"NOT GRADED ({len(outcome.refused)}):")
         for name, why in outcome.refused.items():

@@ -85,7 +85,7 @@ def write(batch, outcome, mistakes, late):
     scores, cells, manual = collect(batch, students)
     with plt.rc_context(PLAIN_TEXT):
         parts = _parts(outcome, students, problems, scores, cells, manual, mistakes, late,
-                       total_points.totals(batch.db_url, students))
+                       total_points.totals(batch.db_url, students, batch.ungraded()))
     page = "<!doctype html><meta charset=utf-8><title>Descent Lab report</title>" + "\n".join(parts)
     (batch.out / "report.html").write_text(page, encoding="utf-8")
 

@@ -46,6 +46,9 @@ FIRST_UID, UID_COUNT = 61000, 4000
 UID_LOCKS = Path(tempfile.gettempdir()) / "descentlab-grader-uids"
 #: Where the sandbox sees the job's package and the evaluator's code.
 JOB, PACKAGE, CODE = "/job", "/job/package", "/opt/descentlab-grader"
+#: All the sandbox sees of the grader: the untrusted side's own modules
+#: (:mod:`grader.evaluate` and the wire format it speaks), nothing of the trusted side.
+EVALUATION_FILES = ("__init__.py", "wire.py", "evaluate.py")
 
 
 @dataclass
@@ -99,7 +102,8 @@ def command(limits, package, argv):
                  "--cap-add", "CAP_SETPCAP"]
     # Folders on the way to what is bound are made traversable (bwrap's own are not
     # always, and the student's user id must reach the interpreter).
-    inside_paths = [inside for _, inside in readable_paths()] + [f"{CODE}/grader"]
+    inside_paths = [inside for _, inside in readable_paths()] + [
+        f"{CODE}/grader/{name}" for name in EVALUATION_FILES]
     ancestors = sorted({str(parent) for path in inside_paths for parent in Path(path).parents
                         if str(parent) != "/"}, key=len)
     for folder in ancestors:
@@ -114,9 +118,10 @@ def command(limits, package, argv):
              "--perms", "1777", "--size", str(limits.job_size), "--tmpfs", JOB,
              "--perms", "1777", "--size", str(limits.tmp_size), "--tmpfs", "/tmp",
              "--perms", "1777", "--size", str(limits.shm_size), "--tmpfs", "/dev/shm",
-             "--ro-bind", str(package), PACKAGE,
-             "--ro-bind", str(REPO / "grader"), f"{CODE}/grader",
-             "--chdir", JOB]
+             "--ro-bind", str(package), PACKAGE]
+    for name in EVALUATION_FILES:
+        args += ["--ro-bind", str(REPO / "grader" / name), f"{CODE}/grader/{name}"]
+    args += ["--chdir", JOB]
     for key, value in _environment(PACKAGE, CODE).items():
         args += ["--setenv", key, value]
     if limits.uid is not None:
@@ -138,13 +143,18 @@ def set_limits(limits):
     The process limit counts every process of a user id: it is set only when the
     sandbox runs as an id of the job's own, never on the grader's own user.
     """
-    pairs = [(resource.RLIMIT_AS, limits.memory), (resource.RLIMIT_CPU, limits.cpu),
-             (resource.RLIMIT_FSIZE, limits.file_size),
-             (resource.RLIMIT_NOFILE, limits.open_files), (resource.RLIMIT_CORE, 0)]
+    # CPU: SIGXCPU at the soft limit ends the evaluation as the student's code's
+    # doing; SIGKILL at the hard one (if SIGXCPU was ignored) reads as a kill from
+    # outside, which is never a score.
+    pairs = [(resource.RLIMIT_AS, limits.memory, limits.memory),
+             (resource.RLIMIT_CPU, limits.cpu, limits.cpu + 10),
+             (resource.RLIMIT_FSIZE, limits.file_size, limits.file_size),
+             (resource.RLIMIT_NOFILE, limits.open_files, limits.open_files),
+             (resource.RLIMIT_CORE, 0, 0)]
     if limits.uid is not None:
-        pairs.append((resource.RLIMIT_NPROC, limits.processes))
-    for name, value in pairs:
-        resource.setrlimit(name, (value, value))
+        pairs.append((resource.RLIMIT_NPROC, limits.processes, limits.processes))
+    for name, soft, hard in pairs:
+        resource.setrlimit(name, (soft, hard))
 
 
 @dataclass(frozen=True)

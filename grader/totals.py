@@ -23,6 +23,9 @@ from nbgrader.api import Gradebook, MissingEntry
 
 from descentlab.course import NOTEBOOKS
 
+#: How a notebook the grader's machinery failed to grade is listed as pending.
+NOT_GRADED = "(not graded yet)"
+
 
 @dataclass
 class Total:
@@ -31,7 +34,8 @@ class Total:
     student: str
     #: Notebook -> points after its late penalty, or None while answers are pending.
     scores: dict = field(default_factory=dict)
-    #: ``"<notebook> <cell>"`` of every answer still to be graded by hand.
+    #: ``"<notebook> <cell>"`` of every answer still to be graded by hand, and
+    #: ``"<notebook> (not graded yet)"`` where the grader's machinery failed.
     pending: list = field(default_factory=list)
     penalty: float = 0.0
 
@@ -41,13 +45,21 @@ class Total:
         return None if self.pending else sum(self.scores.values())
 
 
-def totals(db_url, students):
-    """A :class:`Total` for each of ``students``, from the gradebook at ``db_url``."""
+def totals(db_url, students, ungraded=None):
+    """A :class:`Total` for each of ``students``, from the gradebook at ``db_url``.
+
+    ``ungraded`` maps students to notebooks not graded yet (the grader's machinery
+    failed): pending, whatever the gradebook holds.
+    """
     found = []
     with Gradebook(db_url) as gradebook:
         for student in students:
             total = Total(student)
             for name in NOTEBOOKS:
+                if name in (ungraded or {}).get(student, ()):
+                    total.scores[name] = None
+                    total.pending.append(f"{name} {NOT_GRADED}")
+                    continue
                 try:
                     submission = gradebook.find_submission(name, student)
                 except MissingEntry:

@@ -61,11 +61,35 @@ CONTEXT = {
 
 
 class EvaluationStopped(BaseException):
-    """The student's evaluator did not answer: it hung, died or answered nonsense.
+    """The student's code ended its evaluation (exited, crashed) or answered nonsense.
 
-    A ``BaseException``, so that no check takes it for an error of the student's
+    What the student's code did, deterministically: the cell scores 0. A
+    ``BaseException``, so that no check takes it for an error of the student's
     function and words it as one.
     """
+
+
+class MachineryFailed(BaseException):
+    """The grader's own machinery failed, not the student's code: the sandbox did not
+    start, the evaluation was killed from outside, or it gave no answer in a wall
+    time that only a stalled or overloaded machine reaches (CPU time is limited
+    separately, and that limit is the student's).
+
+    Never a score: the notebook is not graded, and is graded again.
+    """
+
+
+#: Exit statuses of an evaluation killed from outside (SIGKILL, SIGTERM), as the
+#: process or as bwrap (128 + signal) reports them.
+KILLED = {-signal.SIGKILL, -signal.SIGTERM, 128 + signal.SIGKILL, 128 + signal.SIGTERM}
+#: Seconds the sandbox may take to start and say it is ready.
+START_TIME = 120
+
+
+def wall_time(cpu_seconds):
+    """Wall time allowed for work limited to ``cpu_seconds`` of CPU: generous, since a
+    busy machine stretches wall time and only CPU time is the student's to use."""
+    return 4 * cpu_seconds + 60
 
 
 class NamedMistakes:
@@ -92,8 +116,9 @@ class Evaluator:
     limits : grader.sandbox.Limits
         The sandbox's limits.
     call_timeout : float
-        Seconds one request may take; past that the evaluator is stopped and the
-        request fails (the next request starts a new one).
+        Seconds of CPU time one call (or one loaded cell) may use; the evaluator
+        stops the student's code past it. A request that gets no answer within
+        :func:`wall_time` of that is the machinery's failure.
     """
 
     def __init__(self, package, limits, call_timeout):
@@ -101,6 +126,7 @@ class Evaluator:
         self.process = None
         self.loaded = {}  # notebook -> its student cells, to load again after a restart
         self.incidents = []  # what went wrong, for the instructor's report
+        self.machinery = []  # the failures of those that were the machinery's
 
     def __deepcopy__(self, memo):  # traitlets copies configs; there is one evaluator
         return self
@@ -112,9 +138,26 @@ class Evaluator:
             argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             start_new_session=True, preexec_fn=lambda: sandbox.set_limits(self.limits))
         self.answers = wire.LineReader(self.process.stdout)
+        try:
+            ready = wire.parse_message(self.answers.line(START_TIME)) == {"ready": True}
+        except (TimeoutError, EOFError, OSError, wire.WireError):
+            ready = False
+        if not ready:
+            status = self.process.poll()
+            self.stop()
+            self.fail(MachineryFailed(f"the sandbox did not start (exit status {status})"))
         for notebook, cells in self.loaded.items():
-            self._send({"op": "load", "notebook": notebook, "cells": cells,
-                        "cell_timeout": self.call_timeout}, self.call_timeout * len(cells))
+            self._send(self._load_request(notebook, cells))
+
+    def _load_request(self, notebook, cells):
+        return {"op": "load", "notebook": notebook, "cells": cells, "cpu": self.call_timeout}
+
+    def fail(self, error):
+        """Record why the evaluation stopped, for the instructor, and raise ``error``."""
+        self.incidents.append(str(error))
+        if isinstance(error, MachineryFailed):
+            self.machinery.append(str(error))
+        raise error
 
     def stop(self):
         if self.process is None:
@@ -122,45 +165,53 @@ class Evaluator:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait()
-        self.process.stdin.close()
+        with contextlib.suppress(BrokenPipeError):  # a request still buffered for the dead
+            self.process.stdin.close()
         self.process.stdout.close()
         self.process = None
         if self.limits.uid is not None:
             sandbox.kill_user(self.limits.uid)
 
-    def request(self, message, timeout=None):
-        """Send one request and return its answer (a dict); :class:`EvaluationStopped`
-        if the evaluator does not answer in time, dies, or answers nonsense."""
+    def request(self, message):
+        """Send one request and return its answer (a dict).
+
+        Raises :class:`EvaluationStopped` if the student's code ended the
+        evaluation or answered nonsense, :class:`MachineryFailed` if the sandbox
+        did not start, was killed from outside or did not answer in wall time.
+        """
         if self.process is None:
             self.start()
-        return self._send(message, timeout or self.call_timeout)
+        return self._send(message)
 
-    def _send(self, message, timeout):
+    def _send(self, message):
+        cells = len(message.get("cells", ())) or 1
+        wall = wall_time(self.call_timeout) * cells
         try:
             wire.write_message(self.process.stdin, message)
-            return wire.parse_message(self.answers.line(timeout))
+            return wire.parse_message(self.answers.line(wall))
         except TimeoutError:
-            reason = (f"a call of the student's code took over {timeout:g} s and was stopped "
-                      "(an endless loop?)")
+            error = MachineryFailed(f"the evaluation gave no answer in {wall:g} s of wall time "
+                                    f"(its CPU time is limited to {self.call_timeout:g} s a "
+                                    "call): the machine overloaded, or the code waiting")
         except (EOFError, BrokenPipeError):
             try:  # the evaluator is ending: how?
-                reason = ("the student's code ended the evaluation (exit status "
-                          f"{self.process.wait(timeout=5)})")
+                status = self.process.wait(timeout=5)
             except subprocess.TimeoutExpired:
-                reason = "the evaluation stopped answering"
-        except (OSError, wire.WireError) as error:
-            reason = f"the evaluation answered nonsense ({error})"
+                status = None
+            error = (MachineryFailed(f"the evaluation was killed from outside (exit status "
+                                     f"{status})") if status in KILLED or status is None else
+                     EvaluationStopped(f"the student's code ended the evaluation (exit status "
+                                       f"{status})"))
+        except (OSError, wire.WireError) as nonsense:
+            error = EvaluationStopped(f"the evaluation answered nonsense ({nonsense})")
         self.stop()
-        self.incidents.append(reason)
-        raise EvaluationStopped(reason)
+        self.fail(error)
 
     def load(self, notebook, cells):
         """Run the student's own code ``cells`` of ``notebook`` in the evaluator."""
         if notebook not in self.loaded:
             self.loaded[notebook] = cells
-            self.request({"op": "load", "notebook": notebook, "cells": cells,
-                          "cell_timeout": self.call_timeout},
-                         self.call_timeout * max(1, len(cells)))
+            self.request(self._load_request(notebook, cells))
 
     def function(self, like=None, **target):
         """A function that calls the student's ``target`` in the evaluator.
@@ -171,7 +222,7 @@ class Evaluator:
         """
         def call(*args, **kwargs):
             reply = self.request({"op": "call", **target, "args": wire.encode(list(args)),
-                                  "kwargs": wire.encode(kwargs)})
+                                  "kwargs": wire.encode(kwargs), "cpu": self.call_timeout})
             try:
                 for index, value in reply.get("changed", []):
                     if isinstance(index, int) and 0 <= index < len(args):

@@ -45,6 +45,7 @@ def test_an_id_held_by_another_process_is_skipped_until_that_process_ends():
 PROBE = """
 import json, os, socket, sys
 seen = {"top": sorted(os.listdir("/")), "uid": os.getuid(), "cwd": os.getcwd(),
+        "grader": sorted(os.listdir("/opt/descentlab-grader/grader")),
         "solutions": os.path.exists(sys.argv[1]), "pids": len([p for p in os.listdir("/proc")
                                                               if p.isdigit()])}
 try:
@@ -97,6 +98,8 @@ def test_student_code_sees_only_the_whitelist(tmp_path):
     assert seen["solutions"] is False and seen["cwd"] == sandbox.JOB
     assert seen["network"] is not True and seen["tmp_full"] is True
     assert seen["pids"] <= 3  # its own process namespace
+    # of the grader, only the untrusted side's modules: no trusted code, no template
+    assert seen["grader"] == ["__init__.py", "evaluate.py", "wire.py"]
 
 
 @needs_bwrap
