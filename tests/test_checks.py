@@ -94,6 +94,10 @@ MSE_MISTAKES = [
     (mse_rows, "dividing by len(y), the number of rows"),
     (mse_rmse, "RMSE"),
     (mse_mae, "MAE"),
+    (lambda t, p: float(np.mean(arr(p) - arr(t))) if np.shape(t) == np.shape(p) else
+     mse_sum(t, p), "forgetting to square the errors"),
+    (lambda t, p: float(np.sum((arr(p) - arr(t)) ** 2) / (arr(p).size - 1))
+     if np.shape(t) == np.shape(p) else mse_sum(t, p), "dividing by n - 1"),
     (mse_half, "no factor 1/2"),
     (mse_axis, "returning an array: this function returns one number"),
     (mse_broadcasts, "broadcast them into an (n, n) array"),
@@ -220,6 +224,7 @@ GD_MISTAKES = [
     (lambda theta, grad, lr: arr(theta) + lr * arr(grad), "adding the gradient"),
     (lambda theta, grad, lr: arr(theta) - arr(grad), "ignoring lr"),
     (lambda theta, grad, lr: -lr * arr(grad), "returning the step instead"),
+    (lambda theta, grad, lr: arr(theta) - arr(grad) / lr, "dividing by lr"),
     (gd_mutates, "mutating the caller's array"),
     (gd_int_fails, "integer arrays not handled"),
     (lambda theta, grad, lr: list(arr(theta) - lr * arr(grad)), "returning a list"),
@@ -235,8 +240,9 @@ MAX_LR_MISTAKES = [
     (eig_based(lambda e, h: 2 / e.min()), "using the smallest eigenvalue"),
     (eig_based(lambda e, h: 1 / e.max()), "forgetting the factor 2"),
     (eig_based(lambda e, h: 2 / np.trace(h)), "using the trace"),
-    (eig_based(lambda e, h: 2 / np.diag(h).max()), "using the largest diagonal entry"),
+    (eig_based(lambda e, h: 2 / np.diag(h).max()), "using the largest entry"),
     (eig_based(lambda e, h: e.max() / 2), "inverting the formula"),
+    (eig_based(lambda e, h: 2 / np.abs(h).max()), "using the largest entry"),
 ]
 
 
@@ -255,6 +261,8 @@ DECAY_MISTAKES = [
     (decay(lambda lr0, t, T, r, s: lr0 * r ** (round(t / T) if s else t / T)), "rounding"),
     (decay(lambda lr0, t, T, r, s: lr0 * (1 - r) ** (t // T if s else t / T)),
      "using 1 - decay_rate"),
+    (decay(lambda lr0, t, T, r, s: lr0 * r ** (T // t if s else T / t)),
+     "the exponent upside down"),
 ]
 
 
@@ -496,6 +504,10 @@ MOMENTUM_MISTAKES = [
      "beta and lr swapped"),
     (momentum_mutates, "mutating the caller's array"),
     (momentum(lambda t, g, d, lr, b: t - lr * (b * d + g)), "returning only some of"),
+    (momentum(lambda t, g, d, lr, b: (b * d + g, t - lr * (b * d + g))),
+     "returning (velocity, theta)"),
+    (momentum(lambda t, g, d, lr, b: (t - lr * g, b * d + g)),
+     "stepping with the gradient instead of the velocity"),
 ]
 
 

@@ -343,16 +343,17 @@ def check_gd_step(gd_step):
     _run_cases(_Checker("gd_step", gd_step, ("theta", "grad", "lr")), GD_STEP_HINTS)
 
 
+#: On a Hessian whose largest entry is on its diagonal the two look alike.
+LARGEST_ENTRY = ("using the largest entry of the Hessian (on its diagonal or not): it equals "
+                 "λ_max only for a diagonal Hessian; use np.linalg.eigvalsh.")
 MAX_STABLE_LR_HINTS = {
     "smallest": "using the smallest eigenvalue: the edge is set by the largest, 2 / λ_max.",
     "no_two": "forgetting the factor 2: the edge is 2 / λ_max (1 / λ_max is where "
               "oscillation starts).",
     "trace": "using the trace, the sum of all eigenvalues; take the largest eigenvalue "
              "(np.linalg.eigvalsh).",
-    "diagonal": "using the largest diagonal entry: it equals λ_max only for a diagonal "
-                "Hessian; use np.linalg.eigvalsh.",
-    "largest_entry": "using the largest entry: use the largest eigenvalue "
-                     "(np.linalg.eigvalsh).",
+    "diagonal": LARGEST_ENTRY,
+    "largest_entry": LARGEST_ENTRY,
     "inverted": "inverting the formula: it is 2 / λ_max.",
 }
 
