@@ -377,6 +377,40 @@ def against_lr(lrs, values, ylabel, marks=(), title=None, log_y=True):
     return fig
 
 
+def rate_map(lrs, betas, rates, edge=None, points=(), title=None):
+    """The convergence rate of momentum over (learning rate, beta), as a heat map.
+
+    Parameters
+    ----------
+    lrs, betas : numpy.ndarray, shapes (a,) and (b,)
+        The grid's learning rates (x axis) and betas (y axis).
+    rates : numpy.ndarray, shape (b, a)
+        The error factor per step at each point; 1 or more (no convergence) is grey.
+    edge : (numpy.ndarray, numpy.ndarray), optional
+        The stability edge as ``(lrs, betas)``, drawn as a line.
+    points : sequence of (str, float, float)
+        Labelled settings ``(label, lr, beta)`` to mark.
+    """
+    fig, ax = plt.subplots(figsize=(6.4, 4.6))
+    shown = np.ma.masked_where(rates >= 1, rates)
+    cmap = plt.get_cmap("viridis").copy()
+    cmap.set_bad("#d9d9d9")
+    mesh = ax.pcolormesh(lrs, betas, shown, cmap=cmap, vmin=0.5, vmax=1.0, shading="auto")
+    fig.colorbar(mesh, ax=ax, label="error factor per step (lower is faster)")
+    lines = ax.contour(lrs, betas, rates, levels=[0.7, 0.8, 0.9, 0.95], colors="white",
+                       linewidths=0.8)
+    ax.clabel(lines, fontsize=7)
+    if edge is not None:
+        ax.plot(*edge, color="#c44e52", lw=2, label="stability edge α = (2+2β)/λ_max")
+    for (label, lr, beta), marker in zip(points, "*osD", strict=False):
+        ax.plot(lr, beta, marker, ms=11 if marker == "*" else 7, color="#dd8452",
+                markeredgecolor="black", label=label)
+    ax.set(xlabel="learning rate α", ylabel="β", title=title, xlim=(lrs[0], lrs[-1]),
+           ylim=(betas[0], betas[-1]))
+    ax.legend(fontsize=7, loc="lower left")
+    return fig
+
+
 def per_step(steps, named_values, ylabel, title=None, log_y=False):
     """Quantities against the step number, ``{label: values}`` (e.g. learning-rate schedules)."""
     fig, ax = plt.subplots(figsize=(6, 3.5))
