@@ -10,7 +10,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -31,11 +30,22 @@ SETTINGS = {
 }
 
 
-def free_port():
-    """A TCP port on the loopback interface that nothing listens on now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def started_url(runtime, process, log, timeout=90):
+    """The URL of a Jupyter server started with ``--ServerApp.port=0``, read from the file
+    it writes into its ``runtime`` folder once it listens: the system chose the port,
+    so no other process on the machine can have taken it in between."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the Jupyter server exited at start; see {log}:\n"
+                               + Path(log).read_text("utf-8", "replace")[-3000:])
+        for info in Path(runtime).glob("jpserver-*.json"):
+            try:
+                return json.loads(info.read_text())["url"].rstrip("/")
+            except (OSError, ValueError, KeyError):  # being written
+                pass
+        time.sleep(0.3)
+    raise TimeoutError(f"the Jupyter server did not start within {timeout} s; see {log}")
 
 
 def copy_course(target):
@@ -47,7 +57,8 @@ def copy_course(target):
 
 
 class LabServer:
-    """``jupyter lab`` on a free loopback port with a random token, rooted at ``root``.
+    """``jupyter lab`` on a loopback port the system picks, with a random token, rooted
+    at ``root``.
 
     Use as a context manager; on exit the server is asked to shut down (which
     stops its kernels) and any process it started that is still alive is killed.
@@ -55,9 +66,7 @@ class LabServer:
 
     def __init__(self, root, home):
         self.root, self.home = Path(root), Path(home)
-        self.port, self.token = free_port(), secrets.token_hex(16)
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process = None
+        self.token, self.url, self.process = secrets.token_hex(16), None, None
         self.log = self.home / "jupyterlab.log"
 
     def __enter__(self):
@@ -76,29 +85,17 @@ class LabServer:
                    JUPYTERLAB_WORKSPACES_DIR=str(self.home / "workspaces"),
                    MPLBACKEND="module://matplotlib_inline.backend_inline")
         command = [sys.executable, "-m", "jupyter", "lab", "--no-browser",
-                   "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}",
-                   "--ServerApp.port_retries=0", f"--IdentityProvider.token={self.token}",
+                   "--ServerApp.ip=127.0.0.1", "--ServerApp.port=0",
+                   f"--IdentityProvider.token={self.token}",
                    f"--ServerApp.root_dir={self.root}", "--LabApp.expose_app_in_browser=True"]
         if os.geteuid() == 0:
             command.append("--allow-root")
         with open(self.log, "wb") as log:
             self.process = subprocess.Popen(command, cwd=self.root, env=env, stdout=log,
                                             stderr=subprocess.STDOUT, start_new_session=True)
-        self._wait_until_up(timeout=60)
+        self.url = started_url(self.home / "runtime", self.process, self.log)
+        self.api("GET", "api/status")
         return self
-
-    def _wait_until_up(self, timeout):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"JupyterLab exited at start; see {self.log}:\n"
-                                   + self.log.read_text("utf-8", "replace")[-3000:])
-            try:
-                self.api("GET", "api/status")
-                return
-            except OSError:
-                time.sleep(0.3)
-        raise TimeoutError(f"JupyterLab did not answer within {timeout} s; see {self.log}")
 
     def api(self, method, path, body=None):
         """Call the server's REST API with the token; returns the decoded JSON reply."""

@@ -21,7 +21,7 @@ from grader.fixtures import write_submission
 from grader.grade import grade_folder
 
 from .conftest import SCREENSHOTS
-from .lab import free_port
+from .lab import started_url
 
 NOTEBOOK, ANSWER = "01_loss", "why_mean_not_sum"
 COMMENT = "Good: the mean keeps the learning rate independent of n."
@@ -51,23 +51,16 @@ def graded(tmp_path):
 def server(graded, tmp_path):
     """``make formgrade``'s server on the graded class; yields (url, token)."""
     root = formgrade.prepare(graded[1])
-    port, token = free_port(), secrets.token_hex(16)
-    home = tmp_path / "home"
+    token, home = secrets.token_hex(16), tmp_path / "home"
     env = dict(os.environ, PYTHONPATH=str(REPO), HOME=str(home),
                JUPYTER_CONFIG_DIR=str(home / "config"), JUPYTER_RUNTIME_DIR=str(home / "rt"))
-    with open(tmp_path / "formgrader.log", "wb") as log:
-        process = subprocess.Popen(formgrade.command(root, port, token), cwd=root, env=env,
-                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=5)
-            break
-        except OSError:
-            assert process.poll() is None and time.monotonic() < deadline, (
-                (tmp_path / "formgrader.log").read_text())
-            time.sleep(0.5)
+    log = tmp_path / "formgrader.log"
+    with open(log, "wb") as handle:  # port 0: the system picks a free port
+        process = subprocess.Popen(formgrade.command(root, 0, token), cwd=root, env=env,
+                                   stdout=handle, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    url = started_url(home / "rt", process, log)
+    urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=30)
     yield url, token
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
