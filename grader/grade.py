@@ -12,11 +12,14 @@ a hard time limit; the student's code runs only in the job's sandbox
 Only this process writes the batch's gradebook (``OUT/nbgrader/gradebook.db``,
 through nbgrader's Gradebook API), from the jobs' plain-data results, then
 applies the late policy with nbgrader's own ``AssignLatePenalties``. It writes
-``OUT/grades.csv`` (nbgrader's CSV export), ``OUT/feedback/`` (nbgrader's HTML
-feedback, hidden tests removed), ``OUT/report.html`` (:mod:`grader.report`) and
-prints a summary. A broken or hostile submission gets its reason and zero for
-what it broke; the batch goes on. A student already graded from the same file by
-the same grader is not graded again (:mod:`grader.records`), so an interrupted
+``OUT/grades.csv`` (nbgrader's CSV export), ``OUT/totals.csv`` and
+``OUT/canvas.csv`` (:mod:`grader.totals`), ``OUT/feedback/`` (HTML feedback,
+hidden tests removed, :mod:`grader.feedback`), ``OUT/report.html``
+(:mod:`grader.report`) and prints a summary. A broken or hostile submission gets
+its reason and zero for what it broke; the batch goes on. A failure of the
+grader's own machinery is never a score: that notebook is not graded yet, and
+the next run grades it. A student already graded from the same file by the
+same grader is not graded again (:mod:`grader.records`), so an interrupted
 batch goes on where it stopped. The exit code is 0 when the batch ran, whatever
 the students handed in.
 """
