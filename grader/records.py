@@ -5,9 +5,11 @@
   ones, so re-running the same command after an interruption grades the same way.
 - ``OUT/records/<student>.json``: one per student whose grades are in the
   gradebook: which file was graded (its SHA-256), by which version of the grader
-  and course, what went wrong, which mistakes the checks named. It is written
-  only after the student's grades are committed, so a student without a record
-  is graded again, and a student whose file and grader are unchanged is not.
+  and course, what went wrong, which mistakes the checks named, which notebooks
+  the grader's machinery failed to grade (``retry``) and the hand grades the
+  feedback was last written with. It is written only after the student's grades
+  are committed, so a student without a record, or with notebooks to retry, is
+  graded again, and a student whose file and grader are unchanged is not.
 """
 
 import hashlib
