@@ -143,7 +143,10 @@ class Evaluator:
         except (TimeoutError, EOFError, OSError, wire.WireError):
             ready = False
         if not ready:
-            status = self.process.poll()
+            try:  # its end of the pipe closes a moment before its exit status is known
+                status = self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                status = None
             self.stop()
             self.fail(MachineryFailed(f"the sandbox did not start (exit status {status})"))
         for notebook, cells in self.loaded.items():
