@@ -12,7 +12,7 @@ LAB_CONFIG := $(CURDIR)/grader/jupyter
 # JupyterLab refuses to run as root unless told; ask only when we are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test release execute submit grade formgrade handout bench clean
+.PHONY: lab test test-fast release execute submit grade formgrade handout bench clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ test: $(VENV)/.dev-installed  ## the full validation, as CI runs it
 	$(BIN)/ruff check .
 	$(BIN)/python -m grader.assemble $(SOLVED) > /dev/null
 	PYTHONPATH=$(CURDIR)/$(SOLVED) $(BIN)/python -m pytest
+
+test-fast: $(VENV)/.dev-installed  ## the edit loop: all but the browser, grading batches and notebook runs
+	$(BIN)/python -m grader.assemble $(SOLVED) > /dev/null
+	PYTHONPATH=$(CURDIR)/$(SOLVED) $(BIN)/python -m pytest -p no:nbval -o addopts=-ra -m "not slow" tests
 
 release: $(VENV)/.installed  ## regenerate notebooks/ and the exercise stubs from solutions/
 	$(BIN)/python -m grader.release

@@ -93,6 +93,7 @@ def test_a_sandbox_that_does_not_start_is_the_machinerys(evaluator_of, monkeypat
         mse(ONE, TWO)
 
 
+@pytest.mark.slow
 def test_a_notebook_the_machinery_failed_is_not_graded_and_graded_again(tmp_path):
     """An evaluation that dies as if killed from outside, every time: no score for the
     notebook, pending in totals.csv with the reason, and graded again by the next run."""
