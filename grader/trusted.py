@@ -34,7 +34,7 @@ import warnings
 
 import nbformat
 import numpy as np
-from nbgrader.preprocessors import NbGraderPreprocessor
+from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor
 from nbgrader.utils import is_grade
 from traitlets import Any
 
@@ -46,7 +46,8 @@ from . import sandbox, wire
 
 #: What a failing hidden test shows: never its code or message.
 HIDDEN_FAILURE = "A hidden test failed: it tries other inputs, shapes or properties."
-HIDDEN_MARK = "### BEGIN HIDDEN TESTS"
+#: nbgrader's own, for its delimiters of hidden tests.
+HIDDEN_TESTS = ClearHiddenTests()
 #: Provided modules a graded cell may use, always the instructor's own.
 PROVIDED = {"np": np, "checks": checks, "gradcheck": gradcheck, "problems": problems,
             "training": training}
@@ -325,9 +326,16 @@ def namespace(notebook, code, evaluator, student_cells):
 
 
 def split_hidden(code):
-    """``(visible, hidden)`` parts of a graded cell's code."""
-    visible, _, hidden = code.partition(HIDDEN_MARK)
-    return visible, hidden.replace("### END HIDDEN TESTS", "")
+    """``(visible, hidden)`` parts of a graded cell's code, split as nbgrader's
+    ``ClearHiddenTests`` splits it: the lines between a line holding its begin
+    delimiter and one holding its end delimiter are hidden."""
+    parts, inside = ([], []), False
+    for line in code.splitlines(keepends=True):
+        if HIDDEN_TESTS.begin_test_delimeter in line or HIDDEN_TESTS.end_test_delimeter in line:
+            inside = HIDDEN_TESTS.begin_test_delimeter in line
+            continue
+        parts[inside].append(line)
+    return "".join(parts[0]), "".join(parts[1])
 
 
 def decide(notebook, code, evaluator, student_cells):
