@@ -81,6 +81,8 @@ class _Checker:
         self.params = params
         self.path = None if where else module_path(module_of(name))
         self.where = where or f"`{name}` in {self.path}"
+        self.fix = (f"Fix {self.where}, save the file and re-run this cell." if self.path else
+                    f"Fix {self.where} and re-run it, then this cell.")
         self.cases = 0
 
     def show_link(self):
@@ -98,7 +100,7 @@ class _Checker:
     def fail(self, call, outcome, expected=None, hint=None):
         """Raise :class:`CheckFailed`: ``call`` gave ``outcome``, not ``expected``."""
         self.show_link()
-        raise CheckFailed(self.name, call, outcome, expected, hint, self.where)
+        raise CheckFailed(self.name, call, outcome, expected, hint, self.where, self.fix)
 
     def show_call(self, args):
         shown = ", ".join(f"{p}={_show(a)}" for p, a in zip(self.params, args, strict=True))

@@ -30,16 +30,15 @@ class CheckFailed(AssertionError):
     where : str, optional
         Where the student fixes it, e.g. ``"`mse` in src/descentlab/losses.py"``.
     fix : str, optional
-        What to do; by default, fix ``where`` and re-run the cell.
+        What to do; by default, fix ``where`` and re-run the cell.  The checks say
+        which edit it is: a file saved, or a notebook cell re-run.
     """
 
     def __init__(self, exercise, call=None, outcome=None, expected=None, mistake=None,
                  where=None, fix=None):
         self.exercise, self.call, self.outcome = exercise, call, outcome
         self.expected, self.mistake, self.where = expected, mistake, where
-        self.fix = fix or (f"Fix {where}, save the file and re-run this cell."
-                           if where and "src/" in where else
-                           f"Fix {where or exercise} and re-run it, then this cell.")
+        self.fix = fix or f"Fix {where or exercise} and re-run this cell."
         super().__init__(self.message())
 
     def message(self):
