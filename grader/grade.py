@@ -56,7 +56,6 @@ from .collect import read_submission
 from .intake import LMS_PATTERNS, lms_pattern, read_roster, take_in
 from .records import Records, Settings, file_digest, grader_version
 from .release import course_config
-from .totals import NOT_GRADED
 from .wire import LineReader, clean_text
 
 #: Seconds a whole job (every notebook of one student) may take before it is killed.
@@ -566,9 +565,8 @@ def _print_summary(batch, outcome, records, lateness):
                   f"{penalty:g} points taken off)")
         for problem in record["problems"]:
             print(f"      - {one_line(problem)}")
-        by_hand = [item for item in found[student].pending if not item.endswith(NOT_GRADED)]
-        if by_hand:
-            print(f"      - to grade by hand: {', '.join(by_hand)}")
+        if found[student].pending:
+            print(f"      - to grade by hand: {', '.join(found[student].pending)}")
     if outcome.refused:
         print(f"NOT GRADED ({len(outcome.refused)}):")
         for name, why in outcome.refused.items():

@@ -32,17 +32,22 @@ class Total:
     """One student's grades over the course."""
 
     student: str
-    #: Notebook -> points after its late penalty, or None while answers are pending.
+    #: Notebook -> points after its late penalty, or None while it is pending.
     scores: dict = field(default_factory=dict)
-    #: ``"<notebook> <cell>"`` of every answer still to be graded by hand, and
-    #: ``"<notebook> (not graded yet)"`` where the grader's machinery failed.
+    #: ``"<notebook> <cell>"`` of every answer still to be graded by hand.
     pending: list = field(default_factory=list)
+    #: Notebooks the grader's machinery failed to grade: the next run grades them.
+    not_graded: list = field(default_factory=list)
     penalty: float = 0.0
 
     @property
     def total(self):
         """The sum of the notebooks' points, or None while anything is pending."""
-        return None if self.pending else sum(self.scores.values())
+        return None if self.pending or self.not_graded else sum(self.scores.values())
+
+    def waiting(self):
+        """Everything that keeps a notebook pending, as ``totals.csv`` lists it."""
+        return [*self.pending, *(f"{name} {NOT_GRADED}" for name in self.not_graded)]
 
 
 def totals(db_url, students, ungraded=None):
@@ -58,7 +63,7 @@ def totals(db_url, students, ungraded=None):
             for name in NOTEBOOKS:
                 if name in (ungraded or {}).get(student, ()):
                     total.scores[name] = None
-                    total.pending.append(f"{name} {NOT_GRADED}")
+                    total.not_graded.append(name)
                     continue
                 try:
                     submission = gradebook.find_submission(name, student)
@@ -97,7 +102,7 @@ def write(path, found, tops):
         for total in found:
             out.writerow([total.student, *(_number(total.scores[name]) for name in NOTEBOOKS),
                           _number(total.penalty), _number(total.total),
-                          "; ".join(total.pending)])
+                          "; ".join(total.waiting())])
 
 
 def write_canvas(path, found, tops, names, canvas_ids):
