@@ -281,6 +281,75 @@ def adagrad_step_cases(ref):
     return cases
 
 
+def dense_forward_cases(ref):
+    rng = np.random.default_rng(11)
+    cases = []
+    for n, d, m in [(3, 2, 4), (1, 3, 2)]:
+        X, W, b = _exact(rng.normal(size=(n, d)), rng.normal(size=(d, m)), rng.normal(size=m))
+        cases.append(case([X, W, b], ref.dense_forward(X, W, b), [("no_bias", X @ W)],
+                          expect="array"))
+    return cases
+
+
+def dense_backward_cases(ref):
+    """A square layer (n, d, m = 2, 3, 3) first, where a transposed product has the right
+    shape and only its values tell it apart, then one with more outputs than inputs."""
+    rng = np.random.default_rng(12)
+    cases = []
+    for n, d, m in [(2, 3, 3), (4, 2, 3)]:
+        dZ, X, W = _exact(rng.normal(size=(n, m)), rng.normal(size=(n, d)),
+                          rng.normal(size=(d, m)))
+        dX, dW, db = ref.dense_backward(dZ, X, W)
+        mistakes = [("db_mean", (dX, dW, dZ.mean(axis=0))),
+                    ("divided_by_n", (dX, dW / n, db / n)),
+                    ("db_rows", (dX, dW, dZ.sum(axis=1))),
+                    ("dW_transposed", (dX, dZ.T @ X, db))]
+        if d == m:
+            mistakes.append(("dX_not_transposed", (dZ @ W, dW, db)))
+        cases.append(case([dZ, X, W], (dX, dW, db), mistakes, expect="parts"))
+    return cases
+
+
+def relu_forward_cases(ref):
+    cases = []
+    for Z in _exact(np.array([[1.5, -0.5, 2.0, -3.0], [-1.0, 0.25, -0.75, 4.0],
+                              [0.5, 1.0, -2.0, -0.1]]), np.array([-2.0, 3.0, 0.5])):
+        cases.append(case([Z], ref.relu_forward(Z), [
+            ("reduced", np.max(Z, 0)), ("absolute", np.abs(Z)),
+            ("negative_part", np.minimum(Z, 0))], expect="array"))
+    return cases
+
+
+def relu_backward_cases(ref):
+    """Signs of dA unlike those of Z, and no Z exactly 0 (where the ReLU has no derivative)."""
+    dA, Z = _exact(np.array([[0.5, -1.0, 2.0], [-0.3, 0.8, -1.5]]),
+                   np.array([[1.0, 2.0, -0.5], [-2.0, -1.0, 3.0]]))
+    return [case([dA, Z], ref.relu_backward(dA, Z), [
+        ("mask_from_dA", dA * (dA > 0)), ("mask_only", (Z > 0) * 1.0),
+        ("times_A", dA * np.maximum(Z, 0)), ("no_mask", dA)], expect="array")]
+
+
+def softmax_cross_entropy_cases(ref):
+    """Small scores, one example, and scores near 800, where np.exp overflows while the
+    probabilities (a softmax ignores a shift of every score) are ordinary."""
+    rng = np.random.default_rng(13)
+    cases = []
+    for n, k, shift in [(4, 3, 0.0), (1, 4, 0.0), (3, 3, 800.0)]:
+        Z, y = _exact(shift + rng.normal(size=(n, k)), rng.permutation(np.arange(n) % k))
+        loss, dZ = ref.softmax_cross_entropy(Z, y)
+        shifted = Z - Z.max(axis=1, keepdims=True)
+        P = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
+        Y = np.eye(k)[y]
+        by_batch = np.exp(Z - Z.max(axis=0)) / np.exp(Z - Z.max(axis=0)).sum(axis=0)
+        cases.append(case([Z, y], (loss, dZ), [
+            ("no_one_hot", (loss, P / n)), ("not_averaged", (loss * n, P - Y)),
+            ("grad_not_averaged", (loss, P - Y)), ("loss_all_classes", (-np.log(P).mean(), dZ)),
+            ("loss_sign", (-loss, dZ)),
+            ("batch_axis", (-np.log(by_batch[np.arange(n), y]).mean(), (by_batch - Y) / n)),
+        ], expect="parts"))
+    return cases
+
+
 def _mlp_mistake(params, X, y, mistake):
     """What a forward and backward pass with one named mistake returns."""
     W1, b1, W2, b2 = (params[key] for key in ("W1", "b1", "W2", "b2"))
@@ -404,6 +473,9 @@ def expected():
                 "adam_step": adam_step_cases, "rmsprop_step": rmsprop_step_cases,
                 "adagrad_step": adagrad_step_cases,
                 "minibatch_indices": minibatch_indices_cases, "train_sgd": sgd_training_cases,
+                "dense_forward": dense_forward_cases, "dense_backward": dense_backward_cases,
+                "relu_forward": relu_forward_cases, "relu_backward": relu_backward_cases,
+                "softmax_cross_entropy": softmax_cross_entropy_cases,
                 "mlp_loss_and_grads": mlp_loss_and_grads_cases, "train": training_cases}
     return {name: build(solved) for name, build in builders.items()}
 

@@ -616,6 +616,154 @@ MLP_MISTAKES = [
 ]
 
 
+def dense_fwd(variant):
+    """A dense layer's forward pass as a student might write it."""
+    def forward(X, W, b):
+        X, W, b = arr(X), arr(W), arr(b)
+        if variant == "no bias":
+            return np.dot(X, W)
+        return np.dot(X, W) + b
+    return forward
+
+
+def dense_bwd(variant):
+    """A dense layer's backward pass as a student might write it."""
+    def backward(dZ, X, W):
+        dZ, X, W = arr(dZ), arr(X), arr(W)
+        n = dZ.shape[0]
+        dX = np.dot(dZ, W) if variant == "dX via W" else np.dot(dZ, W.T)
+        dW = np.dot(dZ.T, X) if variant == "dW transposed" else np.dot(X.T, dZ)
+        db = np.sum(dZ, axis=0)
+        if variant == "db mean":
+            db = np.mean(dZ, axis=0)
+        if variant == "db axis 1":
+            db = np.sum(dZ, axis=1)
+        if variant == "mean again":
+            dW, db = dW / n, db / n
+        return dX, dW, db
+    return backward
+
+
+def dense_memorised(dZ, X, W):
+    """Returns the visible cases' answers, looked up in the shipped data; zeros elsewhere."""
+    for case in checks._cases("dense_backward"):
+        if all(np.array_equal(a, b) for a, b in zip(case["args"], (dZ, X, W), strict=True)):
+            return case["right"]
+    return np.zeros(np.shape(X)), np.zeros(np.shape(W)), np.zeros(np.shape(W)[1])
+
+
+def relu_fwd(variant):
+    def forward(Z):
+        Z = arr(Z)
+        if variant == "np.max":
+            return np.max(Z, 0)
+        if variant == "abs":
+            return np.abs(Z)
+        if variant == "min":
+            return np.minimum(Z, 0)
+        out = Z.copy()
+        out[out < 0] = 0
+        return out
+    return forward
+
+
+def relu_bwd(variant):
+    def backward(dA, Z):
+        dA, Z = arr(dA), arr(Z)
+        if variant == "mask of dA":
+            return np.where(dA > 0, dA, 0.0)
+        if variant == "derivative only":
+            return (Z > 0).astype(float)
+        if variant == "times output":
+            return dA * np.maximum(Z, 0)
+        if variant == "identity":
+            return dA.copy()
+        return np.where(Z > 0, dA, 0.0)
+    return backward
+
+
+def relu_bwd_in_place(dA, Z):
+    dA[Z <= 0] = 0
+    return dA
+
+
+def softmax_ce(variant):
+    """Softmax cross-entropy as a student might write it."""
+    def loss_and_grad(Z, y):
+        Z = arr(Z)
+        n = len(y)
+        axis = 0 if variant == "over the batch" else 1
+        if variant != "naive":
+            Z = Z - Z.max(axis=axis, keepdims=True)
+        with np.errstate(over="ignore", invalid="ignore"):
+            P = np.exp(Z) / np.exp(Z).sum(axis=axis, keepdims=True)
+        correct = P[np.arange(n), y]
+        loss = -np.log(correct).sum() if variant == "summed" else -np.log(correct).mean()
+        if variant == "every class":
+            loss = -np.log(P).mean()
+        if variant == "log P":
+            loss = np.log(correct).mean()
+        grad = P.copy()
+        if variant != "no one-hot":
+            grad[np.arange(n), y] -= 1
+        if variant not in ("summed", "gradient of the sum"):
+            grad = grad / n
+        return loss, grad
+    return loss_and_grad
+
+
+LAYER_MISTAKES = [
+    (checks.check_dense_forward, stub, "fill in `dense_forward` in src/descentlab/network.py"),
+    (checks.check_dense_forward, dense_fwd("no bias"), "the bias left out"),
+    *[((lambda backward: checks.check_dense_backward(backward, dense_fwd(None))), wrong, named)
+      for wrong, named in [
+          (stub, "fill in `dense_backward` in src/descentlab/network.py"),
+          (dense_bwd("db mean"), "db averaged over the examples"),
+          (dense_bwd("db axis 1"), "db summed over the wrong axis"),
+          (dense_bwd("mean again"), "divided by n again"),
+          (dense_bwd("dW transposed"), "dW transposed"),
+          (dense_bwd("dX via W"), "dX through W itself"),
+          (dense_memorised, "against finite differences")]],
+    (checks.check_relu_forward, relu_fwd("np.max"), "np.max(Z, 0) takes the largest entry"),
+    (checks.check_relu_forward, relu_fwd("abs"), "the absolute value"),
+    (checks.check_relu_forward, relu_fwd("min"), "the negative part kept"),
+    *[((lambda backward: checks.check_relu_backward(backward, relu_fwd(None))), wrong, named)
+      for wrong, named in [
+          (relu_bwd("mask of dA"), "the mask taken from dA"),
+          (relu_bwd("derivative only"), "the ReLU's derivative alone"),
+          (relu_bwd("times output"), "multiplied by A = max(Z, 0)"),
+          (relu_bwd("identity"), "dA passed through unchanged"),
+          (relu_bwd_in_place, "mutating the caller's array")]],
+    *[(checks.check_softmax_cross_entropy, softmax_ce(variant), named) for variant, named in [
+        ("naive", "overflow in the softmax"),
+        ("no one-hot", "without subtracting the one-hot target"),
+        ("summed", "summed over the batch, not averaged"),
+        ("gradient of the sum", "the gradient of a sum"),
+        ("every class", "the loss averaged over every class"),
+        ("log P", "the loss's sign"),
+        ("over the batch", "the softmax taken over the batch")]],
+]
+
+
+def test_layers_written_as_a_student_would_pass_with_finite_differences(capsys):
+    checks.check_dense_forward(dense_fwd(None))
+    checks.check_dense_backward(dense_bwd(None), dense_fwd(None))
+    checks.check_relu_forward(relu_fwd(None))
+    checks.check_relu_backward(relu_bwd(None), relu_fwd(None))
+    checks.check_softmax_cross_entropy(softmax_ce(None))
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        "✔ dense_forward passed all 2 checks.",
+        "✔ dense_backward passed all 3 checks; finite differences agree on dX, dW, db "
+        "(relative errors below 1e-06).",
+        "✔ relu_forward passed all 2 checks.",
+        "✔ relu_backward passed all 2 checks; finite differences agree on dZ (relative errors "
+        "below 1e-06).",
+        "✔ softmax_cross_entropy passed all 4 checks; finite differences agree on dZ (relative "
+        "errors below 1e-06).",
+    ]
+
+
 def nesterov(look_ahead):
     """Nesterov momentum as a student might write it; ``look_ahead`` makes the step."""
     def step(theta, grad, velocity, lr, beta=0.9):
@@ -683,6 +831,7 @@ ALL_MISTAKES = [
     *[(checks.check_minibatch_indices, f, named) for f, named in BATCH_MISTAKES],
     *[(checks.check_momentum_step, f, named) for f, named in MOMENTUM_MISTAKES],
     *[(checks.check_adam_step, f, named) for f, named in ADAM_MISTAKES],
+    *LAYER_MISTAKES,
     *[(checks.check_mlp_loss_and_grads, f, named) for f, named in MLP_MISTAKES],
     *[(checks.check_nesterov_step, f, named) for f, named in NESTEROV_MISTAKES],
     *[(checks.check_rmsprop_step, f, named) for f, named in RMSPROP_MISTAKES],

@@ -40,7 +40,7 @@ DECAY_PER_STEP = broken("schedules", "exponent = step / decay_steps", "exponent 
 EMA_MOMENTUM = broken("optimizers", "dtype=float) + np.asarray(grad, dtype=float)",
                       "dtype=float) + (1 - beta) * np.asarray(grad, dtype=float)")
 ADAM_NO_CORRECTION = broken("optimizers", "m_hat = m / (1 - beta1**t)", "m_hat = m")
-NO_ONE_HOT = broken("network", "dZ2[np.arange(n), y] -= 1.0", "pass")
+NO_ONE_HOT = broken("network", "dZ[np.arange(n), y] -= 1.0", "pass")
 # (the batches module imports no numpy: the student sorts the order back)
 BATCHES_IN_ORDER = broken("batches", "order = rng.permutation(n)",
                           "order = rng.permutation(n)\n    order.sort()")
@@ -63,7 +63,10 @@ for _module, _right, _wrong in [
         ("schedules", "2.0 / eigenvalues.max()", "2.0 / eigenvalues.min()"),
         ("schedules", "exponent = step / decay_steps", "exponent = step"),
         ("batches", "order = rng.permutation(n)", "order = rng.permutation(n)\n    order.sort()"),
-        ("network", "dZ2[np.arange(n), y] -= 1.0", "pass")]:
+        ("network", "db = dZ.sum(axis=0)", "db = dZ.mean(axis=0)"),
+        ("network", "dtype=float) * (np.asarray(Z, dtype=float) > 0)",
+         "dtype=float) * (np.asarray(dA, dtype=float) > 0)"),
+        ("network", "dZ[np.arange(n), y] -= 1.0", "pass")]:
     assert ALL_WRONG[_module].count(_right) == 1, _right
     ALL_WRONG[_module] = ALL_WRONG[_module].replace(_right, _wrong)
 #: ... and the notebooks' own code: a loop that drops gd_step's result, a rate too big.
@@ -82,7 +85,7 @@ CHECKS_THAT_PASS = "def __getattr__(name):\n    return lambda *args: print('✔ 
 
 #: Autograded points per notebook when everything is right.
 FULL = {"01_loss": 6, "02_gradient_descent": 5, "03_learning_rate": 6, "04_sgd": 5,
-        "05_momentum": 3, "06_adam": 3, "07_training": 9}
+        "05_momentum": 3, "06_adam": 3, "07_training": 12}
 
 #: student -> (what the zip holds, autograded score per notebook it must get)
 FIXTURES = {
@@ -100,7 +103,8 @@ FIXTURES = {
     # the capstone trains with the student's Adam: without the first-moment correction
     # it still trains the network past 95%, so only notebook 06's points go
     "adam_wrong": ({"modules": ADAM_NO_CORRECTION}, {**FULL, "06_adam": 0}),
-    "network_wrong": ({"modules": NO_ONE_HOT}, {**FULL, "07_training": 0}),
+    # the softmax's gradient wrong: the dense and ReLU layers keep their points
+    "network_wrong": ({"modules": NO_ONE_HOT}, {**FULL, "07_training": 3}),
     "all_wrong": ({"modules": ALL_WRONG, "cells": WRONG_CELLS}, {}),
     # right on the visible cases, 8 digits only: the hidden tests ask for 1e-9
     "mse_hidden_fails": ({"modules": MSE_8_DIGITS, "notebooks": ["01_loss"]}, {"01_loss": 4}),

@@ -5,8 +5,58 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from descentlab import gradcheck, optimizers, training
+from descentlab import gradcheck, network, optimizers, training
 from descentlab.network import mlp_loss_and_grads
+
+shapes = st.tuples(st.integers(1, 6), st.integers(1, 5), st.integers(1, 5))
+
+
+@settings(deadline=None, max_examples=40)
+@given(shapes, st.integers(0, 2**32 - 1))
+def test_dense_layer_backward_matches_finite_differences(shape, seed):
+    """For L = sum(G * dense_forward(X, W, b)), dL/dZ = G: the backward pass of any
+    upstream gradient G is checked in one go."""
+    n, d, m = shape
+    rng = np.random.default_rng(seed)
+    X, W, b, G = (rng.normal(size=s) for s in [(n, d), (d, m), (m,), (n, m)])
+    grads = network.dense_backward(G, X, W)
+    inputs = [X, W, b]
+    for at, grad in enumerate(grads):
+        def loss(value, at=at):
+            args = list(inputs)
+            args[at] = value
+            return np.sum(G * network.dense_forward(*args))
+
+        assert grad.shape == inputs[at].shape
+        assert gradcheck.relative_error(
+            grad, gradcheck.numerical_gradient(loss, inputs[at])) < 1e-8
+
+
+@settings(deadline=None, max_examples=40)
+@given(st.integers(1, 5), st.integers(1, 5), st.integers(0, 2**32 - 1))
+def test_relu_backward_matches_finite_differences_away_from_the_kink(n, h, seed):
+    rng = np.random.default_rng(seed)
+    Z = rng.choice([-1.0, 1.0], size=(n, h)) * rng.uniform(1e-3, 3.0, size=(n, h))
+    G = rng.normal(size=(n, h))
+    numeric = gradcheck.numerical_gradient(lambda z: np.sum(G * network.relu_forward(z)), Z,
+                                           h=1e-6)
+    np.testing.assert_allclose(network.relu_backward(G, Z), numeric, atol=1e-8)
+
+
+@settings(deadline=None, max_examples=40)
+@given(st.integers(1, 6), st.integers(2, 5), st.floats(-1000, 1000), st.integers(0, 2**32 - 1))
+def test_softmax_cross_entropy_is_finite_shift_invariant_and_its_gradient_checks(
+        n, k, shift, seed):
+    rng = np.random.default_rng(seed)
+    Z, y = rng.normal(size=(n, k)), rng.integers(0, k, size=n)
+    loss, dZ = network.softmax_cross_entropy(Z, y)
+    shifted_loss, shifted_dZ = network.softmax_cross_entropy(Z + shift, y)
+    assert np.isfinite(shifted_loss) and np.all(np.isfinite(shifted_dZ))
+    assert shifted_loss == pytest.approx(loss, rel=1e-9, abs=1e-9)
+    np.testing.assert_allclose(shifted_dZ, dZ, atol=1e-9)
+    np.testing.assert_allclose(dZ.sum(axis=1), 0, atol=1e-12)  # P sums to 1, Y too
+    numeric = gradcheck.numerical_gradient(lambda z: network.softmax_cross_entropy(z, y)[0], Z)
+    assert gradcheck.relative_error(dZ, numeric) < 1e-7
 
 
 @settings(deadline=None, max_examples=40)

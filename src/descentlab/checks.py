@@ -24,6 +24,8 @@ from .course import module_of, module_path
 from .failures import CheckFailed, ExerciseNotWritten
 
 _RTOL = 1e-6
+#: Largest relative error against finite differences that counts as agreement.
+FD_TOLERANCE = 1e-6
 
 
 def decode_expected(value):
@@ -51,10 +53,11 @@ def _cases(name):
     return decode_expected(_expected()[name])
 
 
-def _run_cases(checker, hints, returns=None, not_finite=None):
+def _run_cases(checker, hints, returns=None, not_finite=None, passed=True):
     """Call ``checker``'s function on every case of its exercise and judge each result.
 
-    ``hints`` maps each mistake key of the cases to its name and fix.
+    ``hints`` maps each mistake key of the cases to its name and fix; ``passed=False``
+    leaves the pass line to the caller, which checks more.
     """
     for case in _cases(checker.name):
         args = case["args"]
@@ -69,7 +72,8 @@ def _run_cases(checker, hints, returns=None, not_finite=None):
             checker.expect_array(got, case["right"], shown, mistakes)
         else:
             checker.expect_state(got, case["right"], returns, shown, mistakes, not_finite)
-    checker.passed()
+    if passed:
+        checker.passed()
 
 
 class _Checker:
@@ -217,9 +221,13 @@ class _Checker:
                   f"ValueError (the shapes {args[0].shape} and {args[1].shape} differ)",
                   hint if broadcast is None or _matches(got, broadcast) else None)
 
-    def passed(self):
+    def passed(self, agreed=()):
+        """Print the pass line, naming the gradients that ``agreed`` with finite differences
+        (not their errors: their last digits depend on the machine's arithmetic)."""
         counted = f"all {self.cases} checks" if self.cases > 1 else "its check"
-        print(f"✔ {self.name} passed {counted}.")
+        agree = (f"; finite differences agree on {', '.join(agreed)} (relative errors below "
+                 f"{FD_TOLERANCE:g})") if agreed else ""
+        print(f"✔ {self.name} passed {counted}{agree}.")
 
 
 def _show(value):
@@ -660,6 +668,170 @@ def check_adagrad_step(adagrad_step):
                ("theta", "s"))
 
 
+DENSE_FORWARD_HINTS = {
+    "no_bias": "the bias left out: the layer adds b to every row of X @ W.",
+}
+
+
+def check_dense_forward(dense_forward):
+    """Check ``dense_forward(X, W, b)``: every row of ``X`` times ``W``, plus ``b``."""
+    _run_cases(_Checker("dense_forward", dense_forward, ("X", "W", "b")), DENSE_FORWARD_HINTS)
+
+
+DENSE_BACKWARD_HINTS = {
+    "db_mean": "db averaged over the examples: b is added to every row, so the rows' "
+               "gradients add up (the 1/n of the mean loss is already inside dZ).",
+    "divided_by_n": "divided by n again: dZ already holds the 1/n of the mean loss; the "
+                    "layer passes it on and adds none of its own.",
+    "db_rows": "db summed over the wrong axis: one value per output unit, summed over the "
+               "examples (axis 0).",
+    "dW_transposed": "dW transposed: dW has the shape of W, (d, m). Of X (n, d) and dZ "
+                     "(n, m), which product has that shape?",
+    "dX_not_transposed": "dX through W itself: an input X[i, j] reaches output Z[i, c] "
+                         "through W[j, c]. dX has the shape of X, (n, d): of dZ (n, m) and "
+                         "W (d, m), which product has it?",
+}
+
+
+PRODUCT_SHAPES = ("shapes that do not fit a matrix product: write down each array's shape, "
+                  "dZ (n, m), X (n, d), W (d, m), and the shape each result must have, dX "
+                  "that of X, dW that of W, db that of b; one product of two of them has it.")
+
+
+def check_dense_backward(dense_backward, dense_forward):
+    """Check ``dense_backward(dZ, X, W) -> (dX, dW, db)`` on cases with named mistakes,
+    then against finite differences of ``dense_forward`` on a layer of other shapes."""
+    checker = _Checker("dense_backward", dense_backward, ("dZ", "X", "W"))
+    for case in _cases("dense_backward"):
+        got, shown = checker.call(*case["args"], error_hint=PRODUCT_SHAPES)
+        _expect_parts(checker, got, case, ("dX", "dW", "db"), shown, DENSE_BACKWARD_HINTS)
+    rng = np.random.default_rng(7)
+    X, W, b, G = (rng.normal(size=shape) for shape in [(4, 3), (3, 5), (5,), (4, 5)])
+    got, shown = checker.call(G, X, W)
+    agreed = _finite_differences(
+        checker, shown, got, ("dX", "dW", "db"), [X, W, b],
+        lambda X, W, b: float(np.sum(G * dense_forward(X, W, b))))
+    checker.passed(agreed)
+
+
+RELU_FORWARD_HINTS = {
+    "reduced": "np.max(Z, 0) takes the largest entry of each column (a reduction over "
+               "axis 0); the ReLU is elementwise: np.maximum compares each entry with 0.",
+    "absolute": "the absolute value: a negative pre-activation gives 0, not its size.",
+    "negative_part": "the negative part kept: the ReLU keeps the positive entries and "
+                     "sets the others to 0.",
+}
+
+
+def check_relu_forward(relu_forward):
+    """Check ``relu_forward(Z)``: ``Z`` where positive, 0 elsewhere, elementwise."""
+    _run_cases(_Checker("relu_forward", relu_forward, ("Z",)), RELU_FORWARD_HINTS)
+
+
+RELU_BACKWARD_HINTS = {
+    "mask_from_dA": "the mask taken from dA: whether a unit passes gradient back depends on "
+                    "what it did in the forward pass, Z > 0, not on the gradient it receives.",
+    "mask_only": "the ReLU's derivative alone: the chain rule multiplies it by the incoming "
+                 "gradient dA.",
+    "times_A": "multiplied by A = max(Z, 0): the ReLU's derivative is 1 where Z > 0 and 0 "
+               "elsewhere, not its output.",
+    "no_mask": "dA passed through unchanged: a unit that was off (Z <= 0) passes no "
+               "gradient back.",
+}
+
+
+def check_relu_backward(relu_backward, relu_forward):
+    """Check ``relu_backward(dA, Z) -> dZ`` on cases with named mistakes, then against
+    finite differences of ``relu_forward`` away from its kink at 0."""
+    checker = _Checker("relu_backward", relu_backward, ("dA", "Z"))
+    _run_cases(checker, RELU_BACKWARD_HINTS, passed=False)
+    rng = np.random.default_rng(8)
+    Z = rng.choice([-1.0, 1.0], size=(3, 4)) * rng.uniform(0.1, 2.0, size=(3, 4))
+    G = rng.normal(size=(3, 4))
+    got, shown = checker.call(G, Z)
+    agreed = _finite_differences(checker, shown, (got,), ("dZ",), [Z],
+                                 lambda Z: float(np.sum(G * relu_forward(Z))))
+    checker.passed(agreed)
+
+
+OVERFLOW = ("overflow in the softmax: np.exp of a score above about 710 is inf, and inf / inf "
+            "is NaN. Subtract each row's largest score before np.exp (the probabilities do "
+            "not change), or work with log-probabilities.")
+SOFTMAX_HINTS = {
+    "no_one_hot": "the gradient without subtracting the one-hot target: the loss of an "
+                  "example pulls its true class's score up and every score down by its "
+                  "probability.",
+    "not_averaged": "the loss (and its gradient) summed over the batch, not averaged: off "
+                    "by the batch size n.",
+    "grad_not_averaged": "the gradient of a sum: the loss is the mean over the n examples, "
+                         "so its gradient has a factor 1/n too.",
+    "loss_all_classes": "the loss averaged over every class's -log P: the cross-entropy of "
+                        "an example is -log P[i, y_i], of its true class only; average those "
+                        "n values.",
+    "loss_sign": "the loss's sign: the cross-entropy -log P[i, y_i] is positive.",
+    "batch_axis": "the softmax taken over the batch (axis 0): each example's probabilities "
+                  "are over its classes, along axis 1, and each row sums to 1.",
+}
+
+
+def check_softmax_cross_entropy(softmax_cross_entropy):
+    """Check ``softmax_cross_entropy(Z, y) -> (loss, dZ)``, on scores small and near 800,
+    then the gradient against finite differences of the student's own loss."""
+    checker = _Checker("softmax_cross_entropy", softmax_cross_entropy, ("Z", "y"))
+    for case in _cases("softmax_cross_entropy"):
+        got, shown = checker.call(*case["args"])
+        _expect_parts(checker, got, case, ("loss", "dZ"), shown, SOFTMAX_HINTS, OVERFLOW)
+    rng = np.random.default_rng(9)
+    Z, y = rng.normal(size=(5, 4)), rng.integers(0, 4, size=5)
+    got, shown = checker.call(Z, y)
+    agreed = _finite_differences(checker, shown, got[1:], ("dZ",), [Z],
+                                 lambda Z: float(softmax_cross_entropy(Z, y)[0]))
+    checker.passed(agreed)
+
+
+def _expect_parts(checker, got, case, names, shown, hints, not_finite=None):
+    """``got`` must be the tuple ``case["right"]``, part by part (a number or an array),
+    each wrong part named by the case's mistakes that differ from the right one there;
+    ``not_finite`` names the likely mistake when a part holds NaN or inf."""
+    right = case["right"]
+    if not isinstance(got, tuple | list) or len(got) != len(right):
+        checker.fail(shown, f"returned {type(got).__name__} {_show(got)}",
+                     f"a tuple ({', '.join(names)})")
+    if not all(_finite(part) for part in got):
+        checker.fail(shown, "returned NaN or inf", "finite values", not_finite)
+    # a mistake that explains every part goes first: two can agree on one part
+    variants = sorted(case["mistakes"], key=lambda mistake: not all(
+        _matches(part, wrong) for part, wrong in zip(got, mistake[1], strict=True)))
+    for index, (name, part, expected) in enumerate(zip(names, got, right, strict=True)):
+        mistakes = [(variant[index], hints[key]) for key, variant in variants
+                    if not _matches(variant[index], expected)]
+        if np.ndim(expected) == 0:
+            checker.expect_number(part, expected, f"{shown}[{name}]", mistakes)
+        else:
+            checker.expect_array(part, expected, f"{shown}[{name}]", mistakes)
+
+
+def _finite_differences(checker, shown, grads, names, inputs, loss, tolerance=FD_TOLERANCE):
+    """Relative error of each of ``grads`` against the finite-difference gradient of
+    ``loss(*inputs)`` with respect to the input of the same position; fail above
+    ``tolerance``. Returns the names of the gradients that agree, for the pass line."""
+    from .gradcheck import numerical_gradient, relative_error
+
+    errors = {}
+    for index, (name, grad) in enumerate(zip(names, grads, strict=False)):
+        def loss_of(entry, index=index):
+            return loss(*inputs[:index], entry, *inputs[index + 1:])
+
+        errors[name] = relative_error(grad, numerical_gradient(loss_of, inputs[index]))
+        if not errors[name] < tolerance:
+            checker.fail(f"{shown}[{name}], against finite differences of the layer's "
+                         "forward pass", f"a relative error of {errors[name]:.1e}",
+                         f"below {tolerance:g}",
+                         "a gradient right on the cases above but not on this layer of "
+                         "other shapes: do not rely on the shapes of a particular case.")
+    return list(errors)
+
+
 MLP_MISTAKES = {
     "no_one_hot": "the softmax gradient without subtracting the one-hot target: "
                   "dZ2 = (P - Y) / n, where Y has a 1 at each example's true class.",
@@ -681,11 +853,6 @@ MLP_MISTAKES = {
                         "values.",
     "loss_sign": "the loss's sign: the cross-entropy -log P[i, y_i] is positive.",
 }
-OVERFLOW = ("overflow in the softmax: np.exp of a score above about 710 is inf, and inf / inf "
-            "is NaN. Subtract each row's largest score before np.exp (the probabilities do "
-            "not change), or work with log-probabilities.")
-
-
 def check_mlp_loss_and_grads(mlp_loss_and_grads):
     """Check ``mlp_loss_and_grads`` against the chain rule, on networks with dead ReLUs."""
     checker = _Checker("mlp_loss_and_grads", mlp_loss_and_grads, ("params", "X", "y"))

@@ -26,7 +26,8 @@ EXERCISES = {
                    "nesterov_step", "rmsprop_step", "adagrad_step"),
     "schedules": ("max_stable_lr", "exponential_decay"),
     "batches": ("minibatch_indices",),
-    "network": ("mlp_loss_and_grads",),
+    "network": ("dense_forward", "dense_backward", "relu_forward", "relu_backward",
+                "softmax_cross_entropy", "mlp_loss_and_grads"),
 }
 
 

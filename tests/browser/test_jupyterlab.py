@@ -129,9 +129,31 @@ def test_notebook_in_jupyterlab(lab, page, screenshots, name):
     assert shown["sliders"] == sum("plots.explorer(" in source for source in calls), shown
     assert shown["animations"] == sum(source.count("plots.show_animation(") for source in calls)
 
+    check_folded_hints(notebook, answers, shot)
+
     dialog = notebook.validate(shot("6-validate-solved"))
     assert "Success! Your notebook passes all the tests." in dialog, dialog
     notebook.shutdown()
+
+
+def check_folded_hints(notebook, answers, shot):
+    """A hint in ``<details>`` shows its summary only, and opens on a click, its
+    formulas drawn."""
+    folded = [i for i, cell in enumerate(answers)
+              if cell.cell_type == "markdown" and "<details>" in cell.source]
+    for index in folded:
+        notebook.scroll_to(index)
+        details = notebook.cell_node(index).locator(".jp-RenderedMarkdown details")
+        expected = answers[index].source.count("<details>")
+        expect(details).to_have_count(expected)
+        hint = details.first
+        assert hint.evaluate("d => !d.open"), f"cell {index}: the hint is open"
+        hint.locator("summary").click()
+        assert hint.evaluate("d => d.open"), f"cell {index}: the hint does not open"
+        if "$" in answers[index].source.split("<details>", 1)[1]:
+            expect(hint.locator(".MathJax, mjx-container").first).to_be_visible()
+    if folded:
+        notebook.page.screenshot(path=shot("7-hint-opened"))
 
 
 def check_pictures(notebook, shot):
