@@ -330,12 +330,17 @@ def relu_backward_cases(ref):
 
 
 def softmax_cross_entropy_cases(ref):
-    """Small scores, one example, and scores near 800, where np.exp overflows while the
-    probabilities (a softmax ignores a shift of every score) are ordinary."""
+    """Small scores, one example, scores near 800, where np.exp overflows while the
+    probabilities (a softmax ignores a shift of every score) are ordinary, and rows whose
+    scores lie 800 apart, where the smallest probability underflows to 0 (its log must
+    be computed from the shifted scores)."""
     rng = np.random.default_rng(13)
+    spread = np.array([[0.0, -800.0, 1.0], [900.0, 0.0, 899.0]])
     cases = []
-    for n, k, shift in [(4, 3, 0.0), (1, 4, 0.0), (3, 3, 800.0)]:
-        Z, y = _exact(shift + rng.normal(size=(n, k)), rng.permutation(np.arange(n) % k))
+    for n, k, shift in [(4, 3, 0.0), (1, 4, 0.0), (3, 3, 800.0), (2, 3, None)]:
+        Z = spread if shift is None else shift + rng.normal(size=(n, k))
+        Z, y = _exact(Z, np.array([1, 1]) if shift is None else
+                      rng.permutation(np.arange(n) % k))
         loss, dZ = ref.softmax_cross_entropy(Z, y)
         shifted = Z - Z.max(axis=1, keepdims=True)
         P = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)

@@ -18,7 +18,8 @@ if "BEGIN SOLUTION" not in Path(descentlab.losses.__file__).read_text("utf-8"):
 #: virtual environment); every test under tests/browser/ (a real Chromium) is slow too.
 #: `make test-fast` leaves them out, `make test` runs everything.
 SLOW_MODULES = {"test_grading.py", "test_grading_workflow.py", "test_hostile.py",
-                "test_hand_grades.py", "test_handout.py", "test_student_notebooks.py"}
+                "test_hand_grades.py", "test_handout.py", "test_student_notebooks.py",
+                "test_grading_under_load.py"}
 
 
 def pytest_collection_modifyitems(items):

@@ -693,9 +693,10 @@ DENSE_BACKWARD_HINTS = {
 }
 
 
-PRODUCT_SHAPES = ("shapes that do not fit a matrix product: write down each array's shape, "
-                  "dZ (n, m), X (n, d), W (d, m), and the shape each result must have, dX "
-                  "that of X, dW that of W, db that of b; one product of two of them has it.")
+PRODUCT_SHAPES = ("if the error is about shapes: write down each array's shape, dZ (n, m), "
+                  "X (n, d), W (d, m), and the shape each result must have, dX that of X, "
+                  "dW that of W, db that of b. dX and dW are each a product of two of them, "
+                  "one transposed; db is a sum over one axis.")
 
 
 def check_dense_backward(dense_backward, dense_forward):
@@ -755,12 +756,13 @@ def check_relu_backward(relu_backward, relu_forward):
 
 
 OVERFLOW = ("overflow in the softmax: np.exp of a score above about 710 is inf, and inf / inf "
-            "is NaN. Subtract each row's largest score before np.exp (the probabilities do "
-            "not change), or work with log-probabilities.")
+            "is NaN; and a probability that underflowed to 0 has np.log of -inf. Subtract each "
+            "row's largest score before np.exp (the probabilities do not change), and compute "
+            "log P from the shifted scores, not as np.log(P).")
 SOFTMAX_HINTS = {
     "no_one_hot": "the gradient without subtracting the one-hot target: the loss of an "
-                  "example pulls its true class's score up and every score down by its "
-                  "probability.",
+                  "example pushes every score down by its probability and pulls its true "
+                  "class's score up by 1: subtract 1 at the true class, dZ = (P - Y) / n.",
     "not_averaged": "the loss (and its gradient) summed over the batch, not averaged: off "
                     "by the batch size n.",
     "grad_not_averaged": "the gradient of a sum: the loss is the mean over the n examples, "
