@@ -32,9 +32,9 @@ from sqlalchemy.exc import SAWarning
 from descentlab.course import EXERCISES, NOTEBOOKS
 from grader import SOLUTIONS, sandbox
 from grader.assemble import assemble, kernel_env, solved_modules
+from grader.course_config import course_config
 from grader.fixtures import write_submission
 from grader.grade import grade_folder
-from grader.release import course_config
 
 from .notebooks import run
 

@@ -28,8 +28,7 @@ from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.utils import url_path_join
 from tornado import web
 
-from . import REPO
-from .release import CONFIG
+from . import CONFIG, tool_env
 
 CONFIG_FILE = """\
 # Written by `make formgrade`: the course's nbgrader settings for hand grading here.
@@ -105,9 +104,8 @@ def main(argv=None):
     print(f"Formgrader: http://127.0.0.1:{args.port}/formgrader?token={token}\n"
           "Grade the written answers there; then re-run `make grade` with the same OUT to "
           "rewrite feedback, grades.csv and totals.csv. Ctrl-C stops the server.")
-    env = dict(os.environ, PYTHONPATH=str(REPO))
     try:
-        subprocess.run(command(root, args.port, token), cwd=root, env=env, check=False)
+        subprocess.run(command(root, args.port, token), cwd=root, env=tool_env(), check=False)
     except KeyboardInterrupt:
         pass
 

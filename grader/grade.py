@@ -25,356 +25,27 @@ the students handed in.
 """
 
 import argparse
-import json
 import os
 import queue
-import resource
-import shutil
 import signal
-import subprocess
 import sys
-import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 
-import nbformat
-from nbgrader.api import Gradebook, MissingEntry
-from nbgrader.apps import NbGraderAPI
-from nbgrader.plugins import CsvExportPlugin
-from nbgrader.preprocessors import AssignLatePenalties
 from sqlalchemy.exc import SAWarning
 from tqdm.auto import tqdm
 
-from descentlab.course import NOTEBOOKS, notebook_path
+from descentlab.course import NOTEBOOKS
 
-from . import REPO, SOLUTIONS, report, sandbox, totals
-from .assemble import assemble
+from . import report, sandbox, totals
+from .batch import CELL_TIMEOUT, Batch
 from .collect import read_submission
-from .intake import LMS_PATTERNS, lms_pattern, read_roster, take_in
-from .records import Records, Settings, file_digest, grader_version
-from .release import course_config
-from .wire import LineReader, clean_text
-
-#: Seconds a whole job (every notebook of one student) may take before it is killed.
-JOB_TIMEOUT = 600
-#: Seconds one cell may run (nbgrader interrupts it; the next cells still run).
-CELL_TIMEOUT = 60
-#: Bytes of memory one job process (not its sandbox, which has its own limit) may use.
-JOB_MEMORY = 6 * 1024**3
-
-
-class Batch:
-    """The output folder of a class's grading runs, its gradebook and its records."""
-
-    def __init__(self, out, settings, roster=None):
-        self.out = Path(out)
-        self.settings = settings
-        self.records = Records(self.out)
-        self.root = self.out / "nbgrader"
-        # Everything in OUT (grades, feedback, records, jobs) is the instructor's alone.
-        for folder in (self.out, self.root, self.out / "jobs"):
-            folder.mkdir(parents=True, exist_ok=True)
-            folder.chmod(0o700)
-        for name in NOTEBOOKS:
-            _copy_tree(SOLUTIONS / name, self.root / "source" / name)
-        self.db_url = f"sqlite:///{self.root / 'gradebook.db'}"
-        self.demos = {name: demo_sources(REPO / notebook_path(name)) for name in NOTEBOOKS}
-        api = NbGraderAPI(config=course_config(self.root))
-        for name in NOTEBOOKS:
-            # Registers each notebook's graded cells, hidden tests included.
-            result = api.generate_assignment(name)
-            if not result["success"]:
-                raise RuntimeError(f"nbgrader could not register {name}:\n{result['log']}")
-        with Gradebook(self.db_url) as gradebook:
-            if settings.deadline:
-                for name in NOTEBOOKS:
-                    gradebook.update_or_create_assignment(name, duedate=settings.deadline)
-            for student, fields in (roster or {}).items():
-                gradebook.update_or_create_student(student, **fields)
-        settings.save(self.out)
-
-    def prepare_job(self, submission, protections, cell_timeout=CELL_TIMEOUT):
-        """Write one student's job folder (the grader's alone); returns its path.
-
-        Everything in it is written here, from the parsed submission: no file of
-        the student's is copied, and the student's code never writes here (it runs
-        in a sandbox whose files live in memory).
-        """
-        student = submission.student_id
-        folder = self.out / "jobs" / student
-        if folder.exists():
-            shutil.rmtree(folder)
-        folder.mkdir(mode=0o700)
-        course = folder / "course"
-        _copy_tree(self.root / "source", course / "source")
-        shutil.copy(self.root / "gradebook.db", folder / "gradebook.db")
-        for name, notebook in submission.notebooks.items():
-            (course / "submitted" / student / name).mkdir(parents=True)
-            nbformat.write(without_demo_cells(notebook, self.demos[name]),
-                           course / "submitted" / student / name / f"{name}.ipynb")
-        # The sandbox reads the package as the student's user: world-readable, and
-        # reachable only through the bind mount (the job folder itself is closed).
-        package = assemble(folder / "package", submission.modules)
-        for path in [package, *package.rglob("*")]:
-            path.chmod(0o755 if path.is_dir() else 0o644)
-        (folder / "job.json").write_text(json.dumps({
-            "student": student, "notebooks": sorted(submission.notebooks),
-            "cell_timeout": cell_timeout, "sandbox": protections.sandbox,
-            "separate_user": protections.separate_user,
-        }))
-        return folder
-
-    def merge(self, student, result, problems, timestamp=None):
-        """Write one job's scores into the batch's gradebook and collect its files.
-
-        Where the grader's machinery failed (a job stopped before it finished, an
-        evaluation that could not start, was killed from outside or stalled) there
-        is no score, not even 0: those notebooks keep what they had, are reported
-        as not graded yet, and are returned, for the next run to grade again. Hand
-        grades and comments that TAs entered (nbgrader's formgrader) are kept: they
-        stand where the answer they grade is unchanged, and are flagged for review
-        where it changed.
-        """
-        if not result.get("verified"):
-            planned = json.loads((self.out / "jobs" / student / "job.json").read_text())
-            result = {"notebooks": {name: {"error": "not graded yet: the grading job stopped "
-                                                    "before it finished", "retry": True}
-                                    for name in planned["notebooks"]}}
-        problems += [f"while grading: {incident}" for incident in result.get("problems", [])]
-        retry = sorted(name for name, entry in result["notebooks"].items() if entry.get("retry"))
-        if retry:
-            problems.append(f"not graded yet ({', '.join(retry)}): the grader's machinery "
-                            "failed, not the student's code; they are graded again by the "
-                            "next `make grade` (no score until then)")
-        job = self.out / "jobs" / student / "course"
-        with Gradebook(self.db_url) as gradebook:
-            gradebook.update_or_create_student(student)
-            for name, entry in result.get("notebooks", {}).items():
-                if entry["error"]:
-                    problems.append(f"{name} could not be graded: {entry['error']}")
-                    continue
-                before = answers(self.root / "submitted" / student / name / f"{name}.ipynb")
-                after = answers(job / "submitted" / student / name / f"{name}.ipynb")
-                gradebook.update_or_create_submission(name, student, timestamp=timestamp)
-                submitted = gradebook.find_submission_notebook(name, name, student)
-                for grade in submitted.grades:
-                    auto, _, manual = entry["cells"].get(grade.name, [0.0, None, False])
-                    changed = grade.auto_score != auto or before.get(grade.name) != after.get(
-                        grade.name)
-                    grade.auto_score = auto
-                    if grade.manual_score is None:
-                        grade.needs_manual_grade = manual
-                    elif changed:
-                        grade.needs_manual_grade = True
-                        problems.append(f"{name} {grade.name}: graded by hand before, and the "
-                                        "answer changed since; the hand grade is kept and "
-                                        "flagged for review in the formgrader")
-                gradebook.db.commit()
-        for step in ("submitted", "autograded", "feedback"):
-            source = job / step / student
-            if source.exists():
-                _copy_tree(source, self.root / step / student)
-        return retry
-
-    def ungraded(self):
-        """``{student: notebooks not graded yet}`` (the machinery failed), from the records."""
-        return {student: record.get("retry", [])
-                for student, record in self.records.all().items() if record.get("retry")}
-
-    def hand_grades(self, student):
-        """What TAs entered for ``student`` in the formgrader, as plain data:
-        ``{notebook: {cell: [manual score, extra credit, comment]}}``, cells with
-        nothing entered left out."""
-        entered = {}
-        with Gradebook(self.db_url) as gradebook:
-            for name in NOTEBOOKS:
-                try:
-                    notebook = gradebook.find_submission_notebook(name, name, student)
-                except MissingEntry:
-                    continue
-                comments = {comment.name: comment.manual_comment for comment in notebook.comments}
-                cells = {grade.name: [grade.manual_score, grade.extra_credit,
-                                      comments.get(grade.name)] for grade in notebook.grades}
-                cells = {cell: values for cell, values in cells.items()
-                         if any(value is not None for value in values)}
-                if cells:
-                    entered[name] = cells
-        return entered
-
-    def refresh_feedback(self, records):
-        """Rewrite the feedback of every student whose hand grades changed since it was
-        written, from the batch's gradebook, so that feedback and grades agree."""
-        api = NbGraderAPI(config=course_config(self.root))
-        for student, record in records.items():
-            entered = self.hand_grades(student)
-            if entered == record.get("hand_grades", {}):
-                continue
-            for name in NOTEBOOKS:
-                if (self.root / "autograded" / student / name).exists():
-                    result = api.generate_feedback(name, student)
-                    if not result["success"]:
-                        record["problems"].append(f"{name}: the feedback could not be "
-                                                  "rewritten with the hand grades")
-            record["hand_grades"] = entered
-            self.records.write(student, record)
-
-    def apply_late_policy(self):
-        """Set every notebook's late penalty with nbgrader's ``AssignLatePenalties``.
-
-        Run over the whole class at the end of each run, so penalties always follow
-        the batch's current deadline and policy, resumed students included.
-        """
-        with Gradebook(self.db_url) as gradebook:
-            targets = [(name, s.student.id) for name in NOTEBOOKS
-                       for s in gradebook.assignment_submissions(name)
-                       if s.total_seconds_late > 0 or s.late_submission_penalty]
-        config = course_config(self.root)
-        config.LateSubmissionPlugin.penalty_method = self.settings.late
-        for assignment, student in targets:
-            penalties = AssignLatePenalties(config=config)
-            resources = {"nbgrader": {"notebook": assignment, "assignment": assignment,
-                                      "student": student, "db_url": self.db_url}}
-            penalties.preprocess(nbformat.v4.new_notebook(), resources)
-
-    def lateness(self, student):
-        """``(seconds late, points taken off)`` over the student's notebooks."""
-        with Gradebook(self.db_url) as gradebook:
-            late = penalty = 0.0
-            for name in NOTEBOOKS:
-                try:
-                    submission = gradebook.find_submission(name, student)
-                except MissingEntry:
-                    continue
-                late = max(late, submission.total_seconds_late)
-                penalty += submission.late_submission_penalty or 0.0
-        return late, penalty
-
-    def export(self):
-        """Write ``OUT/grades.csv`` (nbgrader's CSV export), ``OUT/totals.csv`` and
-        ``OUT/canvas.csv`` (:mod:`grader.totals`), and copy the feedback."""
-        with Gradebook(self.db_url) as gradebook:
-            CsvExportPlugin(to=str(self.out / "grades.csv")).export(gradebook)
-            names = {student.id: ", ".join(filter(None, (student.last_name,
-                                                         student.first_name)))
-                     for student in gradebook.students}
-        found = totals.totals(self.db_url, sorted(names), self.ungraded())
-        tops = totals.maximum(self.db_url)
-        totals.write(self.out / "totals.csv", found, tops)
-        totals.write_canvas(self.out / "canvas.csv", found, tops, names,
-                            canvas_ids=self.settings.pattern == LMS_PATTERNS["canvas"])
-        if (self.root / "feedback").exists():
-            _copy_tree(self.root / "feedback", self.out / "feedback")
-
-
-def answers(path):
-    """``{grade_id: source}`` of the graded and answer cells of a submitted notebook
-    (the grader's own copy, written from the parsed zip); empty if there is none."""
-    if not path.exists():
-        return {}
-    return {cell.metadata.nbgrader["grade_id"]: cell.source
-            for cell in nbformat.read(path, as_version=4).cells
-            if cell.metadata.get("nbgrader", {}).get("grade_id")}
-
-
-def demo_sources(path):
-    """Sources of the notebook's cells tagged ``demo``: pictures and experiments that no
-    graded cell depends on (a test runs every notebook without them)."""
-    return {cell.source for cell in nbformat.read(path, as_version=4).cells
-            if "demo" in cell.metadata.get("tags", [])}
-
-
-def without_demo_cells(notebook, demos):
-    """The notebook without the course's demo cells, which grading need not run.
-
-    A cell is left out only if its source is exactly the course's: a demo cell the
-    student changed runs, in case later cells use what the change defines.
-    """
-    kept = [cell for cell in notebook.cells
-            if not (cell.cell_type == "code" and cell.source in demos
-                    and not cell.metadata.get("nbgrader"))]
-    return nbformat.from_dict({**notebook, "cells": kept})
-
-
-#: Worker processes running now, so that an interrupted batch can stop them all.
-_RUNNING = set()
-_RUNNING_LOCK = threading.Lock()
-
-
-class Worker:
-    """A job process that grades one student after another (``python -m grader.job``).
-
-    Starting Python and importing nbgrader costs about as much as grading a small
-    notebook; a worker pays it once for many students. The worker is the grader's
-    own code (student code runs only in the sandboxed evaluators it starts), so it
-    may serve many students. A job that overruns its time is
-    stopped by killing the whole worker and all it started; the next job gets a
-    new worker.
-    """
-
-    def __init__(self, log):
-        self.log, self.process = Path(log), None
-
-    def run(self, folder, timeout):
-        """Grade the job in ``folder``; returns the problems the job itself had."""
-        if self.process is None:
-            self._start()
-        self.process.stdin.write(f"{folder}\n".encode())
-        self.process.stdin.flush()
-        reply = self._reply(timeout)
-        if reply is None:
-            self.stop()
-            return [f"the grading job took over {timeout:g} s of wall time and was stopped"]
-        if reply == "":
-            self.stop()
-            return [f"the grading job failed: {_last_line(self.log.read_bytes())}"]
-        return [] if reply == "ok" else [f"the grading job failed: {reply}"]
-
-    def _start(self):
-        with open(self.log, "ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "grader.job"], cwd=REPO,
-                env={**os.environ, "PYTHONPATH": str(REPO)}, start_new_session=True,
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
-                preexec_fn=_limit_job_memory)
-        self.answers = LineReader(self.process.stdout)
-        with _RUNNING_LOCK:
-            _RUNNING.add(self.process)
-
-    def _reply(self, timeout):
-        """The worker's next line; "" if it died, None if it did not answer in time."""
-        try:
-            line = self.answers.line(timeout)
-        except TimeoutError:
-            return None
-        except EOFError:
-            return ""
-        return line.decode(errors="replace").strip() or "no message"
-
-    def stop(self):
-        """Stop the worker and everything it started."""
-        if self.process is None:
-            return
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self.process.wait()
-        for pipe in (self.process.stdin, self.process.stdout):
-            pipe.close()
-        with _RUNNING_LOCK:
-            _RUNNING.discard(self.process)
-        self.process = None
-
-
-def run_job(folder, worker, timeout=JOB_TIMEOUT):
-    """Run one job on ``worker``; returns the job's result (possibly partial) and its problems."""
-    problems = worker.run(folder, timeout)
-    path = folder / "result.json"
-    result = json.loads(path.read_text()) if path.exists() else {"notebooks": {}}
-    return result, problems
+from .intake import lms_pattern, read_roster, take_in
+from .records import Settings, file_digest, grader_version
+from .wire import clean_text
+from .workers import JOB_TIMEOUT, Worker, run_job, stop_all
 
 
 @dataclass
@@ -518,14 +189,12 @@ def _run_jobs(batch, jobs, workers, job_timeout, progress, outcome):
             result, problems = future.result()
             record["problems"] += problems
             record["retry"] = batch.merge(student, result, record["problems"], timestamp)
-            record["mistakes"] = {name: entry.get("mistakes", [])
-                                  for name, entry in result.get("notebooks", {}).items()}
+            record["mistakes"] = {name: entry.mistakes
+                                  for name, entry in result.notebooks.items()}
             batch.records.write(student, record)  # after the grades are committed
             outcome.graded.append(student)
     except BaseException:
-        with _RUNNING_LOCK:
-            for process in _RUNNING:
-                os.killpg(process.pid, signal.SIGKILL)
+        stop_all()
         pool.shutdown(wait=True, cancel_futures=True)
         raise
     finally:
@@ -592,23 +261,6 @@ def one_line(text):
 def _duration(seconds):
     hours, rest = divmod(int(seconds), 3600)
     return f"{hours} h {rest // 60} min" if hours else f"{rest // 60} min {rest % 60} s"
-
-
-def _limit_job_memory():
-    # A job holds a student's outputs in memory: a flood of output must fail that
-    # job alone, never the machine.
-    resource.setrlimit(resource.RLIMIT_AS, (JOB_MEMORY, JOB_MEMORY))
-
-
-def _copy_tree(source, dest):
-    if dest.exists():
-        shutil.rmtree(dest)
-    shutil.copytree(source, dest, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-
-
-def _last_line(stderr):
-    lines = [line for line in stderr.decode(errors="replace").splitlines() if line.strip()]
-    return lines[-1] if lines else "no message"
 
 
 def main(argv=None):

@@ -2,8 +2,8 @@
 folders on standard input, one per line (``echo <folder> | python -m grader.job``
 grades one by hand).
 
-The parent (:mod:`grader.grade`) prepares the job folders and runs a few such
-worker processes, one job per worker at a time. A worker is the grader's own,
+The batch (:mod:`grader.batch`) prepares the job folders and :mod:`grader.workers`
+runs a few such worker processes, one job per worker at a time. A worker is the grader's own,
 trusted code: it runs no student code itself. A job owns a private nbgrader
 course (a copy of the batch's gradebook, the source notebooks, the student's
 submitted notebooks as parsed from the zip) and autogrades each notebook with
@@ -12,21 +12,12 @@ graded cells are decided here, and the student's functions are called in the
 student's sandbox (:mod:`grader.sandbox`, :mod:`grader.evaluate`). It writes the
 feedback with hidden tests removed and reports, in ``result.json`` (plain data,
 rewritten after every notebook), the score of every graded cell. It never
-writes the batch's gradebook: the parent merges the results.
+writes the batch's gradebook: the batch merges the results.
 
-Layout of a job folder (prepared by :meth:`grader.grade.Batch.prepare_job`;
-readable by the grader's user only, except ``package/``, which the sandbox
-reads)::
-
-    job.json            student id, notebooks to grade, time and sandbox limits
-    gradebook.db        the job's copy of the batch's gradebook
-    course/             nbgrader root: source/, submitted/, autograded/, feedback/
-    package/descentlab  the instructor's provided modules + the student's exercise modules
-    result.json         written by the job
+The job folder's files and the result's format are :mod:`grader.jobfiles`' records.
 """
 
 import contextlib
-import json
 import os
 import sys
 import warnings
@@ -46,39 +37,40 @@ from nbgrader.utils import is_grade
 from sqlalchemy.exc import SAWarning
 
 from . import sandbox, trusted
-from .records import write_json
-from .release import course_config
+from .course_config import course_config
+from .jobfiles import CellScore, JobResult, JobSpec, NotebookResult
 
 
 def run(folder):
-    """Grade every notebook of the job in ``folder``; write and return the result."""
+    """Grade every notebook of the job in ``folder``; write and return its
+    :class:`~grader.jobfiles.JobResult`."""
     folder = Path(folder)
-    job = json.loads((folder / "job.json").read_text())
-    student, course = job["student"], folder / "course"
+    spec = JobSpec.read(folder)
+    course = folder / "course"
     config = course_config(course)
     config.CourseDirectory.db_url = f"sqlite:///{folder / 'gradebook.db'}"
     config.Autograde.autograde_preprocessors = [
         trusted.TrustedExecute, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
         CheckCellMetadata]
-    result = {"student": student, "notebooks": {}, "problems": [], "verified": False}
-    claim = sandbox.claim_uid() if job["separate_user"] else contextlib.nullcontext()
+    result = JobResult(spec.student)
+    claim = sandbox.claim_uid() if spec.separate_user else contextlib.nullcontext()
     with claim as uid:
-        limits = sandbox.Limits(uid=uid, isolate=job["sandbox"])
-        evaluator = trusted.Evaluator(folder / "package", limits, job["cell_timeout"])
+        limits = sandbox.Limits(uid=uid, isolate=spec.sandbox)
+        evaluator = trusted.Evaluator(folder / "package", limits, spec.cell_timeout)
         config.TrustedExecute.evaluator = evaluator
         config.TrustedExecute.mistakes = mistakes = trusted.NamedMistakes()
         api = NbGraderAPI(config=config)
         try:
-            for name in job["notebooks"]:
-                result["notebooks"][name] = grade_with_retry(api, course, folder, name, student,
-                                                             evaluator)
-                result["notebooks"][name]["mistakes"] = mistakes.by_notebook.pop(name, [])
-                write_json(folder / "result.json", result)
+            for name in spec.notebooks:
+                entry = grade_with_retry(api, course, folder, name, spec.student, evaluator)
+                entry.mistakes = mistakes.by_notebook.pop(name, [])
+                result.notebooks[name] = entry
+                result.write(folder)
         finally:
             evaluator.stop()
-    result["problems"] = list(dict.fromkeys(evaluator.incidents))
-    result["verified"] = True
-    write_json(folder / "result.json", result)
+    result.problems = list(dict.fromkeys(evaluator.incidents))
+    result.verified = True
+    result.write(folder)
     return result
 
 
@@ -91,22 +83,19 @@ def grade_with_retry(api, course, folder, name, student, evaluator, attempts=2):
         entry = grade_notebook(api, course, folder, name, student)
         if len(evaluator.machinery) == failures:
             return entry
-    return {"cells": {}, "mistakes": [], "retry": True,
-            "error": f"not graded yet: {evaluator.machinery[-1]}"}
+    return NotebookResult(error=f"not graded yet: {evaluator.machinery[-1]}", retry=True)
 
 
 def grade_notebook(api, course, folder, name, student):
-    """Autograde one notebook and write its feedback; its entry of the result."""
+    """Autograde one notebook and write its feedback; its :class:`NotebookResult`."""
     outcome = api.autograde(name, student)
     graded = course / "autograded" / student / name / f"{name}.ipynb"
-    entry = {"cells": {}, "mistakes": [], "error": None}
     if not (outcome["success"] and graded.exists()):
-        entry["error"] = last_error(outcome)
-        return entry
+        return NotebookResult(error=last_error(outcome))
     hide_hidden_tests(graded)
-    entry["cells"] = cell_scores(folder / "gradebook.db", name, student)
+    entry = NotebookResult(cells=cell_scores(folder / "gradebook.db", name, student))
     if not api.generate_feedback(name, student)["success"]:
-        entry["error"] = "no feedback written"
+        entry.error = "no feedback written"
     return entry
 
 
@@ -125,10 +114,11 @@ def hide_hidden_tests(graded):
 
 
 def cell_scores(database, name, student):
-    """``{grade_id: [auto_score, max_score, needs_manual_grade]}`` from the job's gradebook."""
+    """``{grade_id: CellScore}`` from the job's gradebook."""
     with Gradebook(f"sqlite:///{database}") as gradebook:
         submission = gradebook.find_submission_notebook(name, name, student)
-        return {grade.name: [grade.auto_score, grade.max_score, bool(grade.needs_manual_grade)]
+        return {grade.name: CellScore(grade.auto_score, grade.max_score,
+                                      bool(grade.needs_manual_grade))
                 for grade in submission.grades}
 
 

@@ -22,6 +22,7 @@ mistake the class report counts, is decided by its type and fields
 import ast
 import builtins
 import contextlib
+import functools
 import importlib
 import inspect
 import io
@@ -42,7 +43,7 @@ from descentlab import checks, gradcheck, problems, training
 from descentlab.course import EXERCISES
 from descentlab.failures import CheckFailed
 
-from . import sandbox, wire
+from . import SOLUTIONS, sandbox, wire
 
 #: What a failing hidden test shows: never its code or message.
 HIDDEN_FAILURE = "A hidden test failed: it tries other inputs, shapes or properties."
@@ -51,14 +52,9 @@ HIDDEN_TESTS = ClearHiddenTests()
 #: Provided modules a graded cell may use, always the instructor's own.
 PROVIDED = {"np": np, "checks": checks, "gradcheck": gradcheck, "problems": problems,
             "training": training}
-#: Variables that graded cells use from earlier cells of their notebook, made here
-#: with the course's own seeds.
-CONTEXT = {
-    "01_loss": lambda: {"data": problems.linear_data(n=40, seed=0)},
-    "02_gradient_descent": lambda: {"data": problems.linear_data(n=40, seed=0)},
-    "04_sgd": lambda: {"data": problems.linear_data(n=40, seed=0)},
-    "07_training": lambda: {"data": training.digits(seed=0)},
-}
+#: Tag of a source notebook's code cells that make what graded cells use from earlier
+#: cells (the data): the trusted side runs them itself, with the provided modules.
+CONTEXT_TAG = "context"
 
 
 class EvaluationStopped(BaseException):
@@ -315,7 +311,7 @@ def namespace(notebook, code, evaluator, student_cells):
         names[module] = types.SimpleNamespace(**{
             f: evaluator.function(getattr(mine, f), module=module, function=f)
             for f in functions})
-    names.update(CONTEXT.get(notebook, dict)())
+    names.update(context(notebook))
     wanted = free_names(code) - set(names)
     if wanted:
         evaluator.load(notebook, student_cells)
@@ -323,6 +319,23 @@ def namespace(notebook, code, evaluator, student_cells):
             with contextlib.suppress(KeyError):
                 names[name] = evaluator.notebook_value(notebook, name)
     return names
+
+
+@functools.cache
+def _context_code(notebook):
+    source = nbformat.read(SOLUTIONS / notebook / f"{notebook}.ipynb", as_version=4)
+    return compile("\n".join(cell.source for cell in source.cells
+                             if CONTEXT_TAG in cell.metadata.get("tags", [])),
+                   f"<context of {notebook}>", "exec")
+
+
+def context(notebook):
+    """What the instructor's cells tagged ``context`` in ``notebook`` define, made anew
+    here with the provided modules (never taken from the student's notebook)."""
+    names = dict(PROVIDED)
+    exec(_context_code(notebook), names)  # the instructor's code
+    return {name: value for name, value in names.items()
+            if name not in PROVIDED and not name.startswith("__")}
 
 
 def split_hidden(code):

@@ -10,8 +10,8 @@ from nbclient import NotebookClient
 from descentlab.course import NOTEBOOKS, notebook_path
 from grader import REPO, SOLUTIONS
 from grader.assemble import assemble, kernel_env, solved_modules
+from grader.demos import demo_sources, without_demo_cells
 from grader.fixtures import student_notebook
-from grader.grade import demo_sources, without_demo_cells
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
