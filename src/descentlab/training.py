@@ -10,6 +10,7 @@ trains them unchanged.
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import sparse
 from tqdm.auto import tqdm
 
 from .runner import Stepper, describe
@@ -93,7 +94,7 @@ def logistic_loss_and_grads(params, X, y, weight_decay=1e-4):
     Same call as the exercise ``mlp_loss_and_grads``: ``(params, X, y) -> (loss, grads)``.
     """
     W, b = params["W"], params["b"]
-    n = len(X)
+    n = X.shape[0]  # not len(X), which a scipy.sparse array does not have
     log_P = log_softmax(X @ W + b)
     loss = -log_P[np.arange(n), y].mean() + weight_decay / 2 * np.sum(W**2)
     dZ = np.exp(log_P)
@@ -135,6 +136,49 @@ class Packer:
                 for key, part, shape in zip(self.keys, parts, self.shapes, strict=True)}
 
 
+def inverse_sqrt(t):
+    r"""The factor :math:`1/\sqrt{t}` of the step size at step :math:`t` (1-based).
+
+    With :func:`train`'s ``decay=inverse_sqrt`` the rate is :math:`\alpha_t = \alpha/\sqrt{t}`,
+    as in Kingma & Ba's logistic-regression experiments (§6.1), where it matches
+    the decay their convergence theorem assumes (§4).
+    """
+    return 1.0 / np.sqrt(t)
+
+
+def drop_features(X, p, rng):
+    r"""Inverted dropout on inputs: each entry zeroed with probability ``p``, the rest scaled.
+
+    .. math:: \tilde x_{ij} = x_{ij}\, \xi_{ij} / (1 - p), \qquad
+              \xi_{ij} \sim \mathrm{Bernoulli}(1 - p)
+
+    so that :math:`\mathbb{E}[\tilde x_{ij}] = x_{ij}`. Only the nonzero entries need
+    random numbers (a zero stays zero), which keeps sparse bags of words cheap.
+
+    Parameters
+    ----------
+    X : numpy.ndarray or scipy.sparse array, shape (n, d)
+        Inputs. Not changed.
+    p : float
+        Probability of dropping an entry, in [0, 1).
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    numpy.ndarray or scipy.sparse array, shape (n, d)
+        Of the same kind as ``X``.
+    """
+    if sparse.issparse(X):
+        noisy = X.astype(float, copy=True)
+        noisy.data *= (rng.random(noisy.data.size) >= p) / (1.0 - p)
+        return noisy
+    rows, cols = np.nonzero(X)
+    kept = rng.random(rows.size) >= p
+    noisy = np.zeros_like(X, dtype=float)
+    noisy[rows, cols] = X[rows, cols] * kept / (1.0 - p)
+    return noisy
+
+
 @dataclass
 class History:
     """Per-epoch record of one training run (epoch 0 is before training)."""
@@ -148,8 +192,8 @@ class History:
 
 
 def train(loss_and_grads, params, data, step, epochs, batch_size=128, seed=0, label=None,
-          progress=True, **hyper):
-    """Train with mini-batches: every step uses the gradient of one random batch.
+          progress=True, decay=None, dropout=0.0, **hyper):
+    r"""Train with mini-batches: every step uses the gradient of one random batch.
 
     Parameters
     ----------
@@ -158,6 +202,7 @@ def train(loss_and_grads, params, data, step, epochs, batch_size=128, seed=0, la
     params : dict of str to numpy.ndarray
         Initial parameters (not changed).
     data : Dataset
+        Or anything with ``X_train``, ``y_train``, ``X_val`` and ``y_val``.
     step : callable
         A step function, e.g. ``optimizers.adam_step``.
     epochs : int
@@ -168,6 +213,20 @@ def train(loss_and_grads, params, data, step, epochs, batch_size=128, seed=0, la
         Seed of the batch order: the same seed gives the same run.
     progress : bool, default=True
         Show a progress bar (tqdm) over the epochs.
+    decay : callable, optional
+        ``decay(t) -> float``: step ``t`` of the run (1-based, counted across
+        epochs) is taken with the rate ``hyper['lr'] * decay(t)`` instead of
+        ``hyper['lr']``, e.g. :func:`inverse_sqrt` for :math:`\alpha_t = \alpha/\sqrt{t}`.
+        The step function only ever sees a plain ``lr``, so any optimizer of
+        the course (the student's included) is decayed the same way.
+    dropout : float, default=0.0
+        Probability :math:`p` that an input feature of a training batch is set to
+        zero, independently per example and feature, before the gradient is
+        taken; the features kept are divided by :math:`1 - p` so that each
+        feature's expected value is unchanged ("inverted" dropout, as
+        ``torch.nn.Dropout(p)``). The recorded losses and accuracies use the
+        clean data. The noise has its own random stream, so ``dropout=0`` gives
+        the same run as without the option.
     **hyper
         Hyperparameters of ``step``, e.g. ``lr=0.001``.
 
@@ -176,12 +235,22 @@ def train(loss_and_grads, params, data, step, epochs, batch_size=128, seed=0, la
     History
         Training and validation loss and accuracy after each epoch, and the
         final parameters.
+
+    Raises
+    ------
+    ValueError
+        If ``decay`` is given without ``lr`` in ``hyper``, or ``dropout`` is not in [0, 1).
     """
+    if decay is not None and "lr" not in hyper:
+        raise ValueError("decay scales the rate lr: pass lr=... as well")
+    if not 0.0 <= dropout < 1.0:
+        raise ValueError(f"dropout must be in [0, 1), not {dropout}")
     packer = Packer(params)
     theta = packer.pack(params)
     stepper = Stepper(step, theta, hyper)
     history = History(label or describe(step, hyper))
     rng = np.random.default_rng(seed)
+    noise = np.random.default_rng([seed, 1])  # dropout's own stream: batch order unchanged
     n = len(data.y_train)
 
     def record():
@@ -196,8 +265,12 @@ def train(loss_and_grads, params, data, step, epochs, batch_size=128, seed=0, la
         order = rng.permutation(n)
         for start in range(0, n, batch_size):
             batch = order[start:start + batch_size]
-            _, grads = loss_and_grads(packer.unpack(theta), data.X_train[batch],
-                                      data.y_train[batch])
+            X = data.X_train[batch]
+            if dropout:
+                X = drop_features(X, dropout, noise)
+            if decay is not None:
+                stepper.hyper["lr"] = hyper["lr"] * decay(stepper.t + 1)
+            _, grads = loss_and_grads(packer.unpack(theta), X, data.y_train[batch])
             theta = stepper(theta, packer.pack(grads))
         record()
         if not history.train_loss[-1] < DIVERGED:
@@ -240,3 +313,4 @@ def sweep(loss_and_grads, init, data, step, lrs, epochs, **hyper):
         raise ValueError(f"every learning rate in {list(lrs)} diverged (training loss above "
                          f"{DIVERGED:g} or not finite): try smaller rates")
     return runs[min(usable, key=finals.get)], finals
+
