@@ -1,5 +1,5 @@
 """The provided pieces of notebook 07's replication of Kingma & Ba's Figure 1: the
-1/sqrt(t) decay and the dropout of `training.train`, sparse inputs."""
+sparse bag-of-words problem, the 1/sqrt(t) decay and the dropout of `training.train`."""
 
 from functools import partial
 
@@ -8,6 +8,79 @@ import pytest
 from scipy import sparse
 
 from descentlab import optimizers, training
+
+
+@pytest.fixture(scope="module")
+def bags():
+    return training.bag_of_words(n_train=4000, n_val=50, n_test=50, vocabulary=3000,
+                                 doc_length=80, informative=200, seed=3)
+
+
+def test_word_probabilities_follow_zipfs_law_with_the_informative_words_tilted(bags):
+    q = bags.word_probability
+    assert q.shape == (2, 3000)
+    np.testing.assert_allclose(q.sum(axis=1), 1.0)
+    neutral = np.setdiff1d(np.arange(3000), bags.informative)
+    ranks = neutral + 1.0
+    # Zipf with s = 1: q_r * r is the same for every neutral word of a class.
+    for c in (0, 1):
+        np.testing.assert_allclose(q[c, neutral] * ranks, q[c, 0], rtol=1e-12)
+    # Half of the informative words are `tilt` times likelier in class 0, half in class 1,
+    # relative to each class's neutral words.
+    ratio = (q[1] / q[0]) / (q[1, 0] / q[0, 0])
+    np.testing.assert_allclose(np.sort(ratio[bags.informative]),
+                               np.repeat([1 / 3.0, 3.0], 100), rtol=1e-12)
+    np.testing.assert_allclose(ratio[neutral], 1.0, rtol=1e-12)
+    assert bags.informative.min() >= 50 and len(set(bags.informative)) == 200
+
+
+def _binned_z(bags, expected):
+    """Per class and per bin of 100 ranks: (counted - expected) / standard error of the
+    number of (document, word) pairs present in the bin's words."""
+    X, y = bags.X_train, bags.y_train
+    z = []
+    for c in (0, 1):
+        rows = X[y == c]
+        counted = np.asarray(rows.sum(axis=0)).ravel()
+        n = rows.shape[0]
+        for start in range(0, counted.size, 100):
+            bin_ = slice(start, start + 100)
+            mean = n * expected[c, bin_].sum()
+            var = n * (expected[c, bin_] * (1 - expected[c, bin_])).sum()
+            z.append((counted[bin_].sum() - mean) / np.sqrt(var))
+    return np.array(z)
+
+
+def test_document_frequencies_match_the_law_within_sampling_error(bags):
+    expected = bags.document_frequency()
+    # 60 bins, each a sum of independent presences: all within 4.5 standard errors
+    assert np.max(np.abs(_binned_z(bags, expected))) < 4.5
+    # the check can fail: the same data against a law with s = 0.9 is far off
+    weights = np.arange(1, 3001) ** -0.9 * (bags.word_probability / bags.word_probability[:, :1])
+    wrong = 1 - (1 - weights / weights.sum(axis=1, keepdims=True)) ** bags.doc_length
+    assert np.max(np.abs(_binned_z(bags, wrong))) > 20
+    # the most frequent word is in every document, the rarest in about 6 in 1,000
+    assert expected[:, 0].min() > 0.99
+    assert 0.005 < expected.mean(axis=0)[-1] < 0.007
+
+
+def test_bags_are_binary_sparse_balanced_and_reproducible(bags):
+    X = bags.X_train
+    assert sparse.issparse(X) and X.shape == (4000, 3000)
+    np.testing.assert_array_equal(X.data, 1.0)
+    assert set(np.unique(bags.y_train)) == {0, 1}
+    assert abs(bags.y_train.mean() - 0.5) < 0.03
+    # at most doc_length distinct words per document
+    assert np.diff(X.indptr).max() <= 80
+    again = training.bag_of_words(n_train=4000, n_val=50, n_test=50, vocabulary=3000,
+                                  doc_length=80, informative=200, seed=3)
+    assert (again.X_train != X).nnz == 0
+    np.testing.assert_array_equal(again.informative, bags.informative)
+    other = training.bag_of_words(n_train=100, n_val=10, n_test=10, vocabulary=3000,
+                                  doc_length=80, informative=200, seed=4)
+    assert not np.array_equal(other.informative, bags.informative)
+    with pytest.raises(ValueError, match="even"):
+        training.bag_of_words(informative=3)
 
 
 def test_logistic_regression_on_sparse_inputs_equals_dense():

@@ -464,6 +464,37 @@ def optimizer_comparison(panels, metric="train_loss", ylabel="training loss"):
     return fig
 
 
+def word_frequencies(bags, title="How many documents hold each word"):
+    """Fraction of the training documents that contain each word, by the word's rank.
+
+    Dots are counted in ``bags.X_train``, circles mark the class-informative
+    words, and the line is what the generator's law predicts for the other
+    words (``bags.document_frequency()``, averaged over the two classes, which
+    are equally likely).
+
+    Parameters
+    ----------
+    bags : descentlab.training.BagOfWords
+    """
+    counted = np.asarray(bags.X_train.mean(axis=0)).ravel()
+    expected = bags.document_frequency().mean(axis=0)
+    ranks = np.arange(1, len(counted) + 1)
+    neutral = np.ones(len(counted), dtype=bool)
+    neutral[bags.informative] = False
+    seen = counted > 0  # a log axis has no place for words no document holds
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.loglog(ranks[seen & neutral], counted[seen & neutral], ".", ms=2, color=COLORS["data"],
+              label="counted in the training documents")
+    ax.loglog(ranks[seen & ~neutral], counted[seen & ~neutral], "o", ms=4, mfc="none",
+              color=COLORS["gradient"], label="class-informative words")
+    ax.loglog(ranks[neutral], expected[neutral], color=COLORS["loss"], lw=1.5,
+              label="expected: 1 − (1 − q)^L")
+    ax.set(xlabel="word rank (1 = most frequent)", ylabel="fraction of documents",
+           title=title)
+    ax.legend(fontsize=8)
+    return fig
+
+
 def against_theory(series, xlabel, ylabel, title=None):
     """Measured values (dots) beside what theory predicts (dashed lines), on log-log axes.
 

@@ -1,10 +1,10 @@
 """Training models on real data with mini-batches (provided code, notebook 07).
 
 The data are scikit-learn's bundled handwritten digits (1,797 images of 8x8
-pixels, 10 classes), which ship inside the package: nothing is downloaded.
-Models are dicts of parameter arrays; :func:`train` flattens them into one
-vector so that every step function of the course (the student's included)
-trains them unchanged.
+pixels, 10 classes), which ship inside the package, and synthetic movie
+reviews made by :func:`bag_of_words`: nothing is downloaded. Models are dicts
+of parameter arrays; :func:`train` flattens them into one vector so that every
+step function of the course (the student's included) trains them unchanged.
 """
 
 from dataclasses import dataclass, field
@@ -57,6 +57,132 @@ def digits(n_val=300, n_test=300, seed=0):
     X = (X - mean) / std
     return Dataset(X[train], y[train], X[val], y[val], X[test], y[test], int(y.max()) + 1,
                    mean, std)
+
+
+@dataclass(frozen=True)
+class BagOfWords:
+    """Synthetic documents as binary bag-of-words vectors, split like :class:`Dataset`.
+
+    Attributes
+    ----------
+    X_train, X_val, X_test : scipy.sparse.csr_array of float, shape (n, V)
+        ``X[i, j]`` is 1.0 if word ``j`` occurs in document ``i``, else 0.0; words
+        are numbered by frequency rank, most frequent first.
+    y_train, y_val, y_test : numpy.ndarray of int, shape (n,)
+        The class of each document, 0 or 1 (a negative or a positive review).
+    n_classes : int
+        2.
+    word_probability : numpy.ndarray, shape (2, V)
+        Probability of each word at each position of a document of class 0 and 1.
+    informative : numpy.ndarray of int, shape (k,)
+        The words whose probability depends on the class.
+    doc_length : int
+        Words per document, counted with repeats.
+    """
+
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_val: np.ndarray
+    y_val: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    n_classes: int
+    word_probability: np.ndarray
+    informative: np.ndarray
+    doc_length: int
+
+    def document_frequency(self):
+        r"""Expected fraction of the documents of each class that contain each word.
+
+        .. math:: P(x_j = 1 \mid c) = 1 - (1 - q_{cj})^{L}
+
+        for the word probabilities :math:`q_{cj}` and the document length :math:`L`.
+
+        Returns
+        -------
+        numpy.ndarray, shape (2, V)
+        """
+        return 1.0 - (1.0 - self.word_probability) ** self.doc_length
+
+
+def bag_of_words(n_train=2500, n_val=500, n_test=500, vocabulary=10_000, doc_length=200,
+                 zipf=1.0, informative=500, stop_words=50, tilt=3.0, seed=0):
+    r"""Synthetic movie reviews as sparse binary bag-of-words vectors (nothing downloaded).
+
+    Stands in for the IMDB reviews of Kingma & Ba's Figure 1 (right). Word
+    frequencies follow Zipf's law: the word of rank :math:`r` has probability
+    :math:`p_r \propto r^{-s}`. A document is drawn in three steps:
+
+    1. its class :math:`c \in \{0, 1\}`, each with probability 1/2;
+    2. its :math:`L` words (``doc_length``), independently, word :math:`j` with probability
+       :math:`q_{cj} \propto p_j m_{cj}`, where :math:`m_{cj}` is ``tilt`` if
+       :math:`j` is one of class :math:`c`'s informative words and 1 otherwise;
+    3. its features :math:`x_j = 1` if word :math:`j` occurred at least once, else 0.
+
+    The ``informative`` words (half for each class) are drawn uniformly from all
+    words but the first ``stop_words`` ("the", "a", ...: frequent and neutral).
+    Since most words of a Zipf vocabulary are rare, so are most informative
+    words: their features are nonzero in few documents, hence their gradients
+    are zero in most mini-batches, while the frequent neutral words are present
+    in nearly every document.
+
+    The defaults keep the paper's vocabulary of 10,000 words and a tenth of
+    IMDB's 25,000 training reviews; the rarest words are then expected in
+    about 2 documents in 1,000.
+
+    Parameters
+    ----------
+    n_train, n_val, n_test : int, default=2500, 500, 500
+        Documents in each part; all are drawn independently.
+    vocabulary : int, default=10_000
+        :math:`V`, the number of words (features).
+    doc_length : int, default=200
+        :math:`L`, words per document, counted with repeats.
+    zipf : float, default=1.0
+        The exponent :math:`s` of Zipf's law.
+    informative : int, default=500
+        Words whose probability depends on the class (an even number).
+    stop_words : int, default=50
+        The most frequent words, never informative.
+    tilt : float, default=3.0
+        How many times likelier an informative word is in its own class than
+        Zipf's law alone makes it.
+    seed : int, default=0
+
+    Returns
+    -------
+    BagOfWords
+
+    Raises
+    ------
+    ValueError
+        If ``informative`` is odd or larger than ``vocabulary - stop_words``.
+    """
+    if informative % 2 or informative > vocabulary - stop_words:
+        raise ValueError("informative must be even and at most vocabulary - stop_words")
+    rng = np.random.default_rng(seed)
+    base = np.arange(1, vocabulary + 1, dtype=float) ** -zipf
+    chosen = stop_words + rng.choice(vocabulary - stop_words, size=informative, replace=False)
+    weights = np.tile(base, (2, 1))
+    weights[0, chosen[: informative // 2]] *= tilt
+    weights[1, chosen[informative // 2:]] *= tilt
+    q = weights / weights.sum(axis=1, keepdims=True)
+    n = n_train + n_val + n_test
+    y = rng.integers(0, 2, size=n)
+    words = np.empty((n, doc_length), dtype=np.int64)
+    for c in (0, 1):
+        words[y == c] = rng.choice(vocabulary, size=(np.sum(y == c), doc_length), p=q[c])
+    # Stored sparse (scipy.sparse, CSR format): a document holds few of the words,
+    # and a product with a sparse array costs in proportion to its nonzero entries.
+    # Repeated words add up to counts, which become 1.0: the feature is presence.
+    X = sparse.csr_array((np.ones(words.size), (np.repeat(np.arange(n), doc_length),
+                                                 words.ravel())), shape=(n, vocabulary))
+    X.sum_duplicates()
+    X.data[:] = 1.0
+    train, val = slice(0, n_train), slice(n_train, n_train + n_val)
+    test = slice(n_train + n_val, None)
+    return BagOfWords(X[train], y[train], X[val], y[val], X[test], y[test], 2, q,
+                      np.sort(chosen), doc_length)
 
 
 def init_mlp(d, h, k, seed=0):
@@ -201,8 +327,8 @@ def train(loss_and_grads, params, data, step, epochs, batch_size=128, seed=0, la
         ``(params, X, y) -> (loss, grads)``, e.g. the student's ``mlp_loss_and_grads``.
     params : dict of str to numpy.ndarray
         Initial parameters (not changed).
-    data : Dataset
-        Or anything with ``X_train``, ``y_train``, ``X_val`` and ``y_val``.
+    data : Dataset or BagOfWords
+        Anything with ``X_train``, ``y_train``, ``X_val`` and ``y_val``.
     step : callable
         A step function, e.g. ``optimizers.adam_step``.
     epochs : int
