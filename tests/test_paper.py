@@ -1,5 +1,6 @@
 """The provided pieces of notebook 07's replication of Kingma & Ba's Figure 1: the
-sparse bag-of-words problem, the 1/sqrt(t) decay and the dropout of `training.train`."""
+sparse bag-of-words problem, the 1/sqrt(t) decay and the dropout of `training.train`,
+and the grid search over hyperparameters and seeds."""
 
 from functools import partial
 
@@ -7,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import sparse
 
-from descentlab import optimizers, training
+from descentlab import optimizers, plots, training
 
 
 @pytest.fixture(scope="module")
@@ -186,3 +187,59 @@ def test_train_with_dropout_records_clean_losses_and_no_dropout_changes_nothing(
     with pytest.raises(ValueError, match="dropout"):
         training.train(training.logistic_loss_and_grads, init(), data, optimizers.gd_step, 1,
                        progress=False, lr=0.1, dropout=1.0)
+
+
+def test_grid_search_keeps_the_lowest_mean_final_loss_over_seeds():
+    data = _tiny_data(n=80, d=4, seed=6)
+    init = partial(training.init_logistic, 4, 2)
+    grid = {"lr": [0.01, 0.3, 1e9], "beta": [0.0, 0.9]}
+    best, table = training.grid_search(training.logistic_loss_and_grads, init, data,
+                                       optimizers.momentum_step, grid, 3, seeds=(0, 1),
+                                       batch_size=16)
+    assert set(table) == {(lr, beta) for lr in grid["lr"] for beta in grid["beta"]}
+    assert np.isnan(table[(1e9, 0.0)]) and np.isnan(table[(1e9, 0.9)])  # diverged: out
+    for key, value in table.items():
+        if np.isfinite(value):
+            runs = [training.train(training.logistic_loss_and_grads, init(), data,
+                                   optimizers.momentum_step, 3, batch_size=16, seed=seed,
+                                   progress=False, lr=key[0], beta=key[1]) for seed in (0, 1)]
+            assert value == pytest.approx(np.mean([run.train_loss[-1] for run in runs]))
+    finite = {key: value for key, value in table.items() if np.isfinite(value)}
+    assert tuple(best.setting.values()) == min(finite, key=finite.get)
+    assert best.final() == pytest.approx(min(finite.values()))
+    assert best.curves().shape == (2, 4)
+    assert best.label == "momentum, lr={:g}, beta={:g}".format(*best.setting.values())
+    with pytest.raises(ValueError, match="diverged"):
+        training.grid_search(training.logistic_loss_and_grads, init, data,
+                             optimizers.gd_step, {"lr": [1e9]}, 2)
+
+
+def test_replicates_differ_by_seed_only():
+    data = _tiny_data(n=80, d=4, seed=7)
+    init = partial(training.init_logistic, 4, 2)
+    reps = training.replicate(training.logistic_loss_and_grads, init, data,
+                              optimizers.adam_step, {"lr": 0.1}, 2, seeds=(3, 4, 3),
+                              batch_size=16, label="adam, lr=0.1, no decay")
+    curves = reps.curves()
+    assert reps.label == "adam, lr=0.1, no decay" and reps.setting == {"lr": 0.1}
+    np.testing.assert_array_equal(curves[0], curves[2])
+    assert not np.array_equal(curves[0], curves[1])
+    np.testing.assert_array_equal(curves[:, 0], curves[0, 0])  # same start for every seed
+
+
+def test_comparison_draws_a_band_per_replicated_run_and_dashes_variants():
+    data = _tiny_data(n=40, d=3, seed=8)
+    init = partial(training.init_logistic, 3, 2)
+    adam = training.replicate(training.logistic_loss_and_grads, init, data,
+                              optimizers.adam_step, {"lr": 0.1}, 2, seeds=(0, 1))
+    gd = training.train(training.logistic_loss_and_grads, init(), data, optimizers.gd_step,
+                        2, progress=False, lr=0.1)
+    fig = plots.optimizer_comparison({"a": [adam, gd]}, dashed={gd.label})
+    ax = fig.axes[0]
+    assert len(ax.collections) == 1  # one band, for the replicated run
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert lines["adam, lr=0.1 (2 seeds)"].get_linestyle() == "-"
+    assert lines[gd.label].get_linestyle() == "--"
+    np.testing.assert_allclose(lines["adam, lr=0.1 (2 seeds)"].get_ydata(),
+                               adam.curves().mean(axis=0))
+    plots.plt.close(fig)

@@ -453,12 +453,40 @@ def training_curves(histories, title="Training"):
     return fig
 
 
-def optimizer_comparison(panels, metric="train_loss", ylabel="training loss"):
-    """One panel per model, ``{title: histories}``, comparing optimizers on ``metric``."""
+def optimizer_comparison(panels, metric="train_loss", ylabel="training loss", dashed=()):
+    """One panel per model, ``{title: runs}``, comparing optimizers on ``metric``.
+
+    Parameters
+    ----------
+    panels : dict of str to list
+        Per panel title, the runs to draw: each a ``training.History`` (one line)
+        or a ``training.Replicates`` (the same setting with several seeds: their
+        mean as a line and a band from the lowest to the highest seed, epoch by
+        epoch).
+    metric : str, default="train_loss"
+        The field of ``History`` to draw, on a log scale.
+    ylabel : str, default="training loss"
+    dashed : collection of str, default=()
+        Labels of runs to draw dashed: variants of an optimizer drawn in the same
+        panel, coloured like it.
+    """
     fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 3.8), squeeze=False)
-    for ax, (title, histories) in zip(axes[0], panels.items(), strict=True):
-        for history, color in zip(histories, trace_colors(histories), strict=True):
-            ax.semilogy(getattr(history, metric), color=color, lw=1.8, label=history.label)
+    for ax, (title, runs) in zip(axes[0], panels.items(), strict=True):
+        solid = [run for run in runs if run.label not in dashed]
+        colors = dict(zip([run.label for run in solid], trace_colors(solid), strict=True))
+        for run in runs:
+            name = run.label.split(",")[0].split()[0].lower()
+            color = colors.get(run.label, OPTIMIZER_COLORS.get(name, OTHER_COLORS[-1]))
+            style = "--" if run.label in dashed else "-"
+            if hasattr(run, "curves"):  # several seeds
+                curves = run.curves(metric)
+                epochs = np.arange(curves.shape[1])
+                ax.fill_between(epochs, curves.min(axis=0), curves.max(axis=0), color=color,
+                                alpha=0.25, lw=0)
+                ax.semilogy(epochs, curves.mean(axis=0), style, color=color, lw=1.8,
+                            label=f"{run.label} ({len(curves)} seeds)")
+            else:
+                ax.semilogy(getattr(run, metric), style, color=color, lw=1.8, label=run.label)
         ax.set(xlabel="epoch", ylabel=ylabel, title=title)
         ax.legend(fontsize=8)
     return fig

@@ -7,6 +7,7 @@ of parameter arrays; :func:`train` flattens them into one vector so that every
 step function of the course (the student's included) trains them unchanged.
 """
 
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -440,3 +441,115 @@ def sweep(loss_and_grads, init, data, step, lrs, epochs, **hyper):
                          f"{DIVERGED:g} or not finite): try smaller rates")
     return runs[min(usable, key=finals.get)], finals
 
+
+@dataclass
+class Replicates:
+    """Runs of one optimizer setting that differ only in their seed.
+
+    The seed orders the mini-batches (and draws the dropout noise); the
+    initial parameters are the same for every run.
+
+    Attributes
+    ----------
+    label : str
+        Legend text, e.g. ``"adam, lr=0.01"``.
+    setting : dict
+        The hyperparameters of the runs, e.g. ``{"lr": 0.01}``.
+    runs : list of History
+        One run per seed.
+    """
+
+    label: str
+    setting: dict
+    runs: list
+
+    def curves(self, metric="train_loss"):
+        """``metric`` after each epoch of every run, shape (seeds, epochs + 1)."""
+        return np.array([getattr(run, metric) for run in self.runs], dtype=float)
+
+    def final(self, metric="train_loss"):
+        """``metric`` after the last epoch, averaged over the seeds."""
+        return float(self.curves(metric)[:, -1].mean())
+
+
+def replicate(loss_and_grads, init, data, step, setting, epochs, seeds, label=None, **fixed):
+    """Train one setting once per seed.
+
+    Parameters
+    ----------
+    loss_and_grads, data, step, epochs
+        As for :func:`train`.
+    init : callable
+        ``init() -> params``, called afresh for every run.
+    setting : dict
+        Hyperparameters of ``step``, e.g. ``{"lr": 0.1, "beta": 0.9}``.
+    seeds : sequence of int
+        One run per seed.
+    label : str, optional
+        Legend text; default: the step's name and ``setting``.
+    **fixed
+        Passed to every run of :func:`train`, e.g. ``decay=inverse_sqrt`` or ``dropout=0.5``.
+
+    Returns
+    -------
+    Replicates
+    """
+    runs = [train(loss_and_grads, init(), data, step, epochs, seed=seed, progress=False,
+                  **fixed, **setting) for seed in seeds]
+    return Replicates(label or describe(step, setting), dict(setting), runs)
+
+
+def grid_search(loss_and_grads, init, data, step, grid, epochs, seeds=(0,), by="train_loss",
+                **fixed):
+    """Train every combination of a grid of hyperparameters; keep the best.
+
+    The protocol of Kingma & Ba (2014, §6): hyperparameters "such as learning
+    rate and momentum, are searched over a dense grid and the results are
+    reported using the best hyper-parameter setting". Best here is the lowest
+    ``by`` after the last epoch, averaged over ``seeds``; a setting with a
+    diverged run (training loss above :data:`DIVERGED` or not finite) is out.
+
+    Parameters
+    ----------
+    loss_and_grads, data, step, epochs
+        As for :func:`train`.
+    init : callable
+        ``init() -> params``, called afresh for every run.
+    grid : dict of str to sequence
+        Values to try per hyperparameter of ``step``, e.g.
+        ``{"lr": [0.01, 0.1], "beta": [0.9, 0.99]}``: all combinations are run.
+    seeds : sequence of int, default=(0,)
+        One run per seed for every setting.
+    by : str, default="train_loss"
+        The :class:`History` field to minimise, e.g. ``"val_loss"``.
+    **fixed
+        Passed to every run of :func:`train`, e.g. ``decay=inverse_sqrt``,
+        ``dropout=0.5`` or hyperparameters of ``step`` that are not searched.
+
+    Returns
+    -------
+    best : Replicates
+        The runs of the best setting, one per seed.
+    table : dict of tuple to float
+        For every setting (its values, in the order of ``grid``'s keys) the
+        mean final ``by`` over the seeds, NaN if a run diverged.
+
+    Raises
+    ------
+    ValueError
+        If every setting diverged.
+    """
+    best, table = None, {}
+    for values in itertools.product(*grid.values()):
+        setting = dict(zip(grid, values, strict=True))
+        replicates = replicate(loss_and_grads, init, data, step, setting, epochs, seeds, **fixed)
+        if any(not run.train_loss[-1] < DIVERGED for run in replicates.runs):
+            table[values] = np.nan
+            continue
+        table[values] = replicates.final(by)
+        if best is None or table[values] < table[tuple(best.setting.values())]:
+            best = replicates
+    if best is None:
+        raise ValueError(f"every setting of {grid} diverged (training loss above {DIVERGED:g} "
+                         f"or not finite): try smaller rates")
+    return best, table
