@@ -453,14 +453,73 @@ def training_curves(histories, title="Training"):
     return fig
 
 
-def optimizer_comparison(panels, metric="train_loss", ylabel="training loss"):
-    """One panel per model, ``{title: histories}``, comparing optimizers on ``metric``."""
+def optimizer_comparison(panels, metric="train_loss", ylabel="training loss", dashed=()):
+    """One panel per model, ``{title: runs}``, comparing optimizers on ``metric``.
+
+    Parameters
+    ----------
+    panels : dict of str to list
+        Per panel title, the runs to draw: each a ``training.History`` (one line)
+        or a ``training.Replicates`` (the same setting with several seeds: their
+        mean as a line and a band from the lowest to the highest seed, epoch by
+        epoch).
+    metric : str, default="train_loss"
+        The field of ``History`` to draw, on a log scale.
+    ylabel : str, default="training loss"
+    dashed : collection of str, default=()
+        Labels of runs to draw dashed: variants of an optimizer drawn in the same
+        panel, coloured like it.
+    """
     fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 3.8), squeeze=False)
-    for ax, (title, histories) in zip(axes[0], panels.items(), strict=True):
-        for history, color in zip(histories, trace_colors(histories), strict=True):
-            ax.semilogy(getattr(history, metric), color=color, lw=1.8, label=history.label)
+    for ax, (title, runs) in zip(axes[0], panels.items(), strict=True):
+        solid = [run for run in runs if run.label not in dashed]
+        colors = dict(zip([run.label for run in solid], trace_colors(solid), strict=True))
+        for run in runs:
+            name = run.label.split(",")[0].split()[0].lower()
+            color = colors.get(run.label, OPTIMIZER_COLORS.get(name, OTHER_COLORS[-1]))
+            style = "--" if run.label in dashed else "-"
+            if hasattr(run, "curves"):  # several seeds
+                curves = run.curves(metric)
+                epochs = np.arange(curves.shape[1])
+                ax.fill_between(epochs, curves.min(axis=0), curves.max(axis=0), color=color,
+                                alpha=0.25, lw=0)
+                ax.semilogy(epochs, curves.mean(axis=0), style, color=color, lw=1.8,
+                            label=f"{run.label} ({len(curves)} seeds)")
+            else:
+                ax.semilogy(getattr(run, metric), style, color=color, lw=1.8, label=run.label)
         ax.set(xlabel="epoch", ylabel=ylabel, title=title)
         ax.legend(fontsize=8)
+    return fig
+
+
+def word_frequencies(bags, title="How many documents hold each word"):
+    """Fraction of the training documents that contain each word, by the word's rank.
+
+    Dots are counted in ``bags.X_train``, circles mark the class-informative
+    words, and the line is what the generator's law predicts for the other
+    words (``bags.document_frequency()``, averaged over the two classes, which
+    are equally likely).
+
+    Parameters
+    ----------
+    bags : descentlab.training.BagOfWords
+    """
+    counted = np.asarray(bags.X_train.mean(axis=0)).ravel()
+    expected = bags.document_frequency().mean(axis=0)
+    ranks = np.arange(1, len(counted) + 1)
+    neutral = np.ones(len(counted), dtype=bool)
+    neutral[bags.informative] = False
+    seen = counted > 0  # a log axis has no place for words no document holds
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.loglog(ranks[seen & neutral], counted[seen & neutral], ".", ms=2, color=COLORS["data"],
+              label="counted in the training documents")
+    ax.loglog(ranks[seen & ~neutral], counted[seen & ~neutral], "o", ms=4, mfc="none",
+              color=COLORS["gradient"], label="class-informative words")
+    ax.loglog(ranks[neutral], expected[neutral], color=COLORS["loss"], lw=1.5,
+              label="expected: 1 − (1 − q)^L")
+    ax.set(xlabel="word rank (1 = most frequent)", ylabel="fraction of documents",
+           title=title)
+    ax.legend(fontsize=8)
     return fig
 
 

@@ -94,6 +94,64 @@ def describe(step, hyper):
                      + [f"{k}={v:.3g}" for k, v in hyper.items()])
 
 
+def decoupled_weight_decay(step):
+    r"""``step`` with decoupled weight decay: Loshchilov & Hutter's AdamW when ``step`` is Adam.
+
+    .. math:: \theta_t = \mathrm{step}(\theta_{t-1}, g_t) - \alpha\lambda\,\theta_{t-1}
+
+    The step sees only the loss's gradient :math:`g_t`; then every parameter is
+    shrunk by the same fraction :math:`\alpha\lambda` of its value, whatever the
+    size of its gradient. This is PyTorch's form, ``torch.optim.AdamW(params,
+    lr, weight_decay=λ)`` (:math:`\theta_t \leftarrow \theta_{t-1} - \gamma\lambda\theta_{t-1}`
+    with :math:`\gamma` the learning rate), and Keras's, ``keras.optimizers.AdamW``
+    (the variable minus variable × weight_decay × learning_rate). Loshchilov &
+    Hutter's Algorithm 2 writes the decay as :math:`\eta_t\lambda\theta_{t-1}`, with
+    :math:`\eta_t` a schedule multiplier and no :math:`\alpha`: their :math:`\lambda` is
+    :math:`\alpha\lambda` here. For gradient descent, the result is the step on the
+    L2-regularised gradient :math:`g_t + \lambda\theta_{t-1}`, exactly (up to rounding).
+
+    Parameters
+    ----------
+    step : callable
+        A step function (module docstring) with a learning rate ``lr``, e.g.
+        ``optimizers.adam_step``.
+
+    Returns
+    -------
+    callable
+        A step function with the same arguments, state and returns as ``step``
+        and one more keyword, ``weight_decay`` (:math:`\lambda`, default 0: the step
+        unchanged). Named after it with a ``w``: ``adamw_step``, ``gdw_step``.
+
+    References
+    ----------
+    I. Loshchilov and F. Hutter, "Decoupled Weight Decay Regularization", ICLR 2019,
+    arXiv:1711.05101, Algorithm 2.
+    """
+    signature = inspect.signature(step)
+    if "lr" not in signature.parameters:
+        raise ValueError(f"{step.__name__} has no learning rate lr to scale the decay by")
+
+    def decayed(theta, grad, *state, weight_decay=0.0, **hyper):
+        bound = signature.bind(theta, grad, *state, **hyper)
+        bound.apply_defaults()
+        result = step(theta, grad, *state, **hyper)
+        new, *carried = result if isinstance(result, tuple) else (result,)
+        # The decay uses the parameters before the step, as in Algorithm 2 and PyTorch.
+        new = np.asarray(new, dtype=float) - (
+            bound.arguments["lr"] * weight_decay * np.asarray(theta, dtype=float))
+        return (new, *carried) if isinstance(result, tuple) else new
+
+    parameters = list(signature.parameters.values())
+    keyword = inspect.Parameter("weight_decay", inspect.Parameter.KEYWORD_ONLY, default=0.0)
+    at = next((i for i, p in enumerate(parameters) if p.kind == p.VAR_KEYWORD), len(parameters))
+    decayed.__signature__ = signature.replace(parameters=[*parameters[:at], keyword,
+                                                          *parameters[at:]])
+    decayed.__name__ = step.__name__.removesuffix("_step") + "w_step"
+    decayed.__doc__ = f"{step.__name__} with decoupled weight decay (decoupled_weight_decay)."
+    return decayed
+
+
 def minimize(step, problem, theta0, steps, label=None, schedule=None, **hyper):
     """Apply ``step`` to ``problem`` for ``steps`` steps from ``theta0``.
 

@@ -1,15 +1,17 @@
 """Training models on real data with mini-batches (provided code, notebook 07).
 
 The data are scikit-learn's bundled handwritten digits (1,797 images of 8x8
-pixels, 10 classes), which ship inside the package: nothing is downloaded.
-Models are dicts of parameter arrays; :func:`train` flattens them into one
-vector so that every step function of the course (the student's included)
-trains them unchanged.
+pixels, 10 classes), which ship inside the package, and synthetic movie
+reviews made by :func:`bag_of_words`: nothing is downloaded. Models are dicts
+of parameter arrays; :func:`train` flattens them into one vector so that every
+step function of the course (the student's included) trains them unchanged.
 """
 
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import sparse
 from tqdm.auto import tqdm
 
 from .runner import Stepper, describe
@@ -58,6 +60,132 @@ def digits(n_val=300, n_test=300, seed=0):
                    mean, std)
 
 
+@dataclass(frozen=True)
+class BagOfWords:
+    """Synthetic documents as binary bag-of-words vectors, split like :class:`Dataset`.
+
+    Attributes
+    ----------
+    X_train, X_val, X_test : scipy.sparse.csr_array of float, shape (n, V)
+        ``X[i, j]`` is 1.0 if word ``j`` occurs in document ``i``, else 0.0; words
+        are numbered by frequency rank, most frequent first.
+    y_train, y_val, y_test : numpy.ndarray of int, shape (n,)
+        The class of each document, 0 or 1 (a negative or a positive review).
+    n_classes : int
+        2.
+    word_probability : numpy.ndarray, shape (2, V)
+        Probability of each word at each position of a document of class 0 and 1.
+    informative : numpy.ndarray of int, shape (k,)
+        The words whose probability depends on the class.
+    doc_length : int
+        Words per document, counted with repeats.
+    """
+
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_val: np.ndarray
+    y_val: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    n_classes: int
+    word_probability: np.ndarray
+    informative: np.ndarray
+    doc_length: int
+
+    def document_frequency(self):
+        r"""Expected fraction of the documents of each class that contain each word.
+
+        .. math:: P(x_j = 1 \mid c) = 1 - (1 - q_{cj})^{L}
+
+        for the word probabilities :math:`q_{cj}` and the document length :math:`L`.
+
+        Returns
+        -------
+        numpy.ndarray, shape (2, V)
+        """
+        return 1.0 - (1.0 - self.word_probability) ** self.doc_length
+
+
+def bag_of_words(n_train=2500, n_val=500, n_test=500, vocabulary=10_000, doc_length=200,
+                 zipf=1.0, informative=500, stop_words=50, tilt=3.0, seed=0):
+    r"""Synthetic movie reviews as sparse binary bag-of-words vectors (nothing downloaded).
+
+    Stands in for the IMDB reviews of Kingma & Ba's Figure 1 (right). Word
+    frequencies follow Zipf's law: the word of rank :math:`r` has probability
+    :math:`p_r \propto r^{-s}`. A document is drawn in three steps:
+
+    1. its class :math:`c \in \{0, 1\}`, each with probability 1/2;
+    2. its :math:`L` words (``doc_length``), independently, word :math:`j` with probability
+       :math:`q_{cj} \propto p_j m_{cj}`, where :math:`m_{cj}` is ``tilt`` if
+       :math:`j` is one of class :math:`c`'s informative words and 1 otherwise;
+    3. its features :math:`x_j = 1` if word :math:`j` occurred at least once, else 0.
+
+    The ``informative`` words (half for each class) are drawn uniformly from all
+    words but the first ``stop_words`` ("the", "a", ...: frequent and neutral).
+    Since most words of a Zipf vocabulary are rare, so are most informative
+    words: their features are nonzero in few documents, hence their gradients
+    are zero in most mini-batches, while the frequent neutral words are present
+    in nearly every document.
+
+    The defaults keep the paper's vocabulary of 10,000 words and a tenth of
+    IMDB's 25,000 training reviews; the rarest words are then expected in
+    about 2 documents in 1,000.
+
+    Parameters
+    ----------
+    n_train, n_val, n_test : int, default=2500, 500, 500
+        Documents in each part; all are drawn independently.
+    vocabulary : int, default=10_000
+        :math:`V`, the number of words (features).
+    doc_length : int, default=200
+        :math:`L`, words per document, counted with repeats.
+    zipf : float, default=1.0
+        The exponent :math:`s` of Zipf's law.
+    informative : int, default=500
+        Words whose probability depends on the class (an even number).
+    stop_words : int, default=50
+        The most frequent words, never informative.
+    tilt : float, default=3.0
+        How many times likelier an informative word is in its own class than
+        Zipf's law alone makes it.
+    seed : int, default=0
+
+    Returns
+    -------
+    BagOfWords
+
+    Raises
+    ------
+    ValueError
+        If ``informative`` is odd or larger than ``vocabulary - stop_words``.
+    """
+    if informative % 2 or informative > vocabulary - stop_words:
+        raise ValueError("informative must be even and at most vocabulary - stop_words")
+    rng = np.random.default_rng(seed)
+    base = np.arange(1, vocabulary + 1, dtype=float) ** -zipf
+    chosen = stop_words + rng.choice(vocabulary - stop_words, size=informative, replace=False)
+    weights = np.tile(base, (2, 1))
+    weights[0, chosen[: informative // 2]] *= tilt
+    weights[1, chosen[informative // 2:]] *= tilt
+    q = weights / weights.sum(axis=1, keepdims=True)
+    n = n_train + n_val + n_test
+    y = rng.integers(0, 2, size=n)
+    words = np.empty((n, doc_length), dtype=np.int64)
+    for c in (0, 1):
+        words[y == c] = rng.choice(vocabulary, size=(np.sum(y == c), doc_length), p=q[c])
+    # Stored sparse (scipy.sparse, CSR format): a document holds few of the words,
+    # and a product with a sparse array costs in proportion to its nonzero entries.
+    # Repeated words add up to counts, which become 1.0: the feature is presence.
+    X = sparse.csr_array((np.ones(words.size), (np.repeat(np.arange(n), doc_length),
+                                                 words.ravel())), shape=(n, vocabulary))
+    X.sum_duplicates()
+    X.data[:] = 1.0
+    train, val = slice(0, n_train), slice(n_train, n_train + n_val)
+    test = slice(n_train + n_val, None)
+    return BagOfWords(X[train], y[train], X[val], y[val], X[test], y[test], 2, q,
+                      np.sort(chosen), doc_length)
+
+
 def init_mlp(d, h, k, seed=0):
     """Parameters of a d -> h -> k network: He-initialised weights, zero biases.
 
@@ -93,7 +221,7 @@ def logistic_loss_and_grads(params, X, y, weight_decay=1e-4):
     Same call as the exercise ``mlp_loss_and_grads``: ``(params, X, y) -> (loss, grads)``.
     """
     W, b = params["W"], params["b"]
-    n = len(X)
+    n = X.shape[0]  # not len(X), which a scipy.sparse array does not have
     log_P = log_softmax(X @ W + b)
     loss = -log_P[np.arange(n), y].mean() + weight_decay / 2 * np.sum(W**2)
     dZ = np.exp(log_P)
@@ -135,6 +263,49 @@ class Packer:
                 for key, part, shape in zip(self.keys, parts, self.shapes, strict=True)}
 
 
+def inverse_sqrt(t):
+    r"""The factor :math:`1/\sqrt{t}` of the step size at step :math:`t` (1-based).
+
+    With :func:`train`'s ``decay=inverse_sqrt`` the rate is :math:`\alpha_t = \alpha/\sqrt{t}`,
+    as in Kingma & Ba's logistic-regression experiments (§6.1), where it matches
+    the decay their convergence theorem assumes (§4).
+    """
+    return 1.0 / np.sqrt(t)
+
+
+def drop_features(X, p, rng):
+    r"""Inverted dropout on inputs: each entry zeroed with probability ``p``, the rest scaled.
+
+    .. math:: \tilde x_{ij} = x_{ij}\, \xi_{ij} / (1 - p), \qquad
+              \xi_{ij} \sim \mathrm{Bernoulli}(1 - p)
+
+    so that :math:`\mathbb{E}[\tilde x_{ij}] = x_{ij}`. Only the nonzero entries need
+    random numbers (a zero stays zero), which keeps sparse bags of words cheap.
+
+    Parameters
+    ----------
+    X : numpy.ndarray or scipy.sparse array, shape (n, d)
+        Inputs. Not changed.
+    p : float
+        Probability of dropping an entry, in [0, 1).
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    numpy.ndarray or scipy.sparse array, shape (n, d)
+        Of the same kind as ``X``.
+    """
+    if sparse.issparse(X):
+        noisy = X.astype(float, copy=True)
+        noisy.data *= (rng.random(noisy.data.size) >= p) / (1.0 - p)
+        return noisy
+    rows, cols = np.nonzero(X)
+    kept = rng.random(rows.size) >= p
+    noisy = np.zeros_like(X, dtype=float)
+    noisy[rows, cols] = X[rows, cols] * kept / (1.0 - p)
+    return noisy
+
+
 @dataclass
 class History:
     """Per-epoch record of one training run (epoch 0 is before training)."""
@@ -148,8 +319,8 @@ class History:
 
 
 def train(loss_and_grads, params, data, step, epochs, batch_size=128, seed=0, label=None,
-          progress=True, **hyper):
-    """Train with mini-batches: every step uses the gradient of one random batch.
+          progress=True, decay=None, dropout=0.0, **hyper):
+    r"""Train with mini-batches: every step uses the gradient of one random batch.
 
     Parameters
     ----------
@@ -157,7 +328,8 @@ def train(loss_and_grads, params, data, step, epochs, batch_size=128, seed=0, la
         ``(params, X, y) -> (loss, grads)``, e.g. the student's ``mlp_loss_and_grads``.
     params : dict of str to numpy.ndarray
         Initial parameters (not changed).
-    data : Dataset
+    data : Dataset or BagOfWords
+        Anything with ``X_train``, ``y_train``, ``X_val`` and ``y_val``.
     step : callable
         A step function, e.g. ``optimizers.adam_step``.
     epochs : int
@@ -168,6 +340,20 @@ def train(loss_and_grads, params, data, step, epochs, batch_size=128, seed=0, la
         Seed of the batch order: the same seed gives the same run.
     progress : bool, default=True
         Show a progress bar (tqdm) over the epochs.
+    decay : callable, optional
+        ``decay(t) -> float``: step ``t`` of the run (1-based, counted across
+        epochs) is taken with the rate ``hyper['lr'] * decay(t)`` instead of
+        ``hyper['lr']``, e.g. :func:`inverse_sqrt` for :math:`\alpha_t = \alpha/\sqrt{t}`.
+        The step function only ever sees a plain ``lr``, so any optimizer of
+        the course (the student's included) is decayed the same way.
+    dropout : float, default=0.0
+        Probability :math:`p` that an input feature of a training batch is set to
+        zero, independently per example and feature, before the gradient is
+        taken; the features kept are divided by :math:`1 - p` so that each
+        feature's expected value is unchanged ("inverted" dropout, as
+        ``torch.nn.Dropout(p)``). The recorded losses and accuracies use the
+        clean data. The noise has its own random stream, so ``dropout=0`` gives
+        the same run as without the option.
     **hyper
         Hyperparameters of ``step``, e.g. ``lr=0.001``.
 
@@ -176,12 +362,22 @@ def train(loss_and_grads, params, data, step, epochs, batch_size=128, seed=0, la
     History
         Training and validation loss and accuracy after each epoch, and the
         final parameters.
+
+    Raises
+    ------
+    ValueError
+        If ``decay`` is given without ``lr`` in ``hyper``, or ``dropout`` is not in [0, 1).
     """
+    if decay is not None and "lr" not in hyper:
+        raise ValueError("decay scales the rate lr: pass lr=... as well")
+    if not 0.0 <= dropout < 1.0:
+        raise ValueError(f"dropout must be in [0, 1), not {dropout}")
     packer = Packer(params)
     theta = packer.pack(params)
     stepper = Stepper(step, theta, hyper)
     history = History(label or describe(step, hyper))
     rng = np.random.default_rng(seed)
+    noise = np.random.default_rng([seed, 1])  # dropout's own stream: batch order unchanged
     n = len(data.y_train)
 
     def record():
@@ -196,8 +392,12 @@ def train(loss_and_grads, params, data, step, epochs, batch_size=128, seed=0, la
         order = rng.permutation(n)
         for start in range(0, n, batch_size):
             batch = order[start:start + batch_size]
-            _, grads = loss_and_grads(packer.unpack(theta), data.X_train[batch],
-                                      data.y_train[batch])
+            X = data.X_train[batch]
+            if dropout:
+                X = drop_features(X, dropout, noise)
+            if decay is not None:
+                stepper.hyper["lr"] = hyper["lr"] * decay(stepper.t + 1)
+            _, grads = loss_and_grads(packer.unpack(theta), X, data.y_train[batch])
             theta = stepper(theta, packer.pack(grads))
         record()
         if not history.train_loss[-1] < DIVERGED:
@@ -240,3 +440,116 @@ def sweep(loss_and_grads, init, data, step, lrs, epochs, **hyper):
         raise ValueError(f"every learning rate in {list(lrs)} diverged (training loss above "
                          f"{DIVERGED:g} or not finite): try smaller rates")
     return runs[min(usable, key=finals.get)], finals
+
+
+@dataclass
+class Replicates:
+    """Runs of one optimizer setting that differ only in their seed.
+
+    The seed orders the mini-batches (and draws the dropout noise); the
+    initial parameters are the same for every run.
+
+    Attributes
+    ----------
+    label : str
+        Legend text, e.g. ``"adam, lr=0.01"``.
+    setting : dict
+        The hyperparameters of the runs, e.g. ``{"lr": 0.01}``.
+    runs : list of History
+        One run per seed.
+    """
+
+    label: str
+    setting: dict
+    runs: list
+
+    def curves(self, metric="train_loss"):
+        """``metric`` after each epoch of every run, shape (seeds, epochs + 1)."""
+        return np.array([getattr(run, metric) for run in self.runs], dtype=float)
+
+    def final(self, metric="train_loss"):
+        """``metric`` after the last epoch, averaged over the seeds."""
+        return float(self.curves(metric)[:, -1].mean())
+
+
+def replicate(loss_and_grads, init, data, step, setting, epochs, seeds, label=None, **fixed):
+    """Train one setting once per seed.
+
+    Parameters
+    ----------
+    loss_and_grads, data, step, epochs
+        As for :func:`train`.
+    init : callable
+        ``init() -> params``, called afresh for every run.
+    setting : dict
+        Hyperparameters of ``step``, e.g. ``{"lr": 0.1, "beta": 0.9}``.
+    seeds : sequence of int
+        One run per seed.
+    label : str, optional
+        Legend text; default: the step's name and ``setting``.
+    **fixed
+        Passed to every run of :func:`train`, e.g. ``decay=inverse_sqrt`` or ``dropout=0.5``.
+
+    Returns
+    -------
+    Replicates
+    """
+    runs = [train(loss_and_grads, init(), data, step, epochs, seed=seed, progress=False,
+                  **fixed, **setting) for seed in seeds]
+    return Replicates(label or describe(step, setting), dict(setting), runs)
+
+
+def grid_search(loss_and_grads, init, data, step, grid, epochs, seeds=(0,), by="train_loss",
+                **fixed):
+    """Train every combination of a grid of hyperparameters; keep the best.
+
+    The protocol of Kingma & Ba (2014, §6): hyperparameters "such as learning
+    rate and momentum, are searched over a dense grid and the results are
+    reported using the best hyper-parameter setting". Best here is the lowest
+    ``by`` after the last epoch, averaged over ``seeds``; a setting with a
+    diverged run (training loss above :data:`DIVERGED` or not finite) is out.
+
+    Parameters
+    ----------
+    loss_and_grads, data, step, epochs
+        As for :func:`train`.
+    init : callable
+        ``init() -> params``, called afresh for every run.
+    grid : dict of str to sequence
+        Values to try per hyperparameter of ``step``, e.g.
+        ``{"lr": [0.01, 0.1], "beta": [0.9, 0.99]}``: all combinations are run.
+    seeds : sequence of int, default=(0,)
+        One run per seed for every setting.
+    by : str, default="train_loss"
+        The :class:`History` field to minimise, e.g. ``"val_loss"``.
+    **fixed
+        Passed to every run of :func:`train`, e.g. ``decay=inverse_sqrt``,
+        ``dropout=0.5`` or hyperparameters of ``step`` that are not searched.
+
+    Returns
+    -------
+    best : Replicates
+        The runs of the best setting, one per seed.
+    table : dict of tuple to float
+        For every setting (its values, in the order of ``grid``'s keys) the
+        mean final ``by`` over the seeds, NaN if a run diverged.
+
+    Raises
+    ------
+    ValueError
+        If every setting diverged.
+    """
+    best, table = None, {}
+    for values in itertools.product(*grid.values()):
+        setting = dict(zip(grid, values, strict=True))
+        replicates = replicate(loss_and_grads, init, data, step, setting, epochs, seeds, **fixed)
+        if any(not run.train_loss[-1] < DIVERGED for run in replicates.runs):
+            table[values] = np.nan
+            continue
+        table[values] = replicates.final(by)
+        if best is None or table[values] < table[tuple(best.setting.values())]:
+            best = replicates
+    if best is None:
+        raise ValueError(f"every setting of {grid} diverged (training loss above {DIVERGED:g} "
+                         f"or not finite): try smaller rates")
+    return best, table
