@@ -2,6 +2,44 @@
 
 Run the tools through the Makefile (``make release``, ``make grade``) or as
 ``python -m grader.<tool>`` from the repository root.
+
+Modules, by what they are for (``tests/test_project.py`` keeps this map and the
+files in step):
+
+What students receive
+    - ``release``: ``make release``: notebooks/ and the exercise stubs from solutions/
+    - ``navigation``: each notebook's navigation cell and the welcome page
+    - ``expectations``: the checks' expected answers, ``src/descentlab/expected.json``
+    - ``execute``: ``make execute``: the source notebooks run, their outputs stored
+    - ``handout``: ``make handout``: the student edition of a class
+    - ``assemble``: a ``descentlab`` package from the provided modules and chosen
+      exercise modules; the environment of kernels that use it
+    - ``course_config``: nbgrader's configuration of the course
+
+Grading, from the command inwards (``make grade``)
+    - ``grade``: the command: which students to grade, the pool of jobs, the summary
+    - ``intake``: whose each file is and which one counts (LMS file names, roster)
+    - ``collect``: a submission's notebooks and exercise modules, read from its zip
+    - ``records``: ``OUT/batch.json`` and each student's record, for resuming
+    - ``batch``: ``OUT``'s gradebook: job folders, merging results, late policy, exports
+    - ``reconcile``: what a regrade does to stored grades (a pure function)
+    - ``jobfiles``: the job folder's typed records, ``job.json`` and ``result.json``
+    - ``workers``: the job processes, from the batch's side
+    - ``job``: one job process: nbgrader's autograde with trusted checks, feedback
+    - ``demos``: the demo cells grading leaves out
+    - ``trusted``: every graded cell decided where student code cannot reach
+    - ``sandbox``: bubblewrap, resource limits and user ids for student code
+    - ``evaluate``: the untrusted side: runs the student's code in the sandbox
+    - ``wire``: what crosses the sandbox's boundary, as data
+    - ``feedback``: the feedback pages, formulas as MathML
+    - ``totals``: ``OUT/totals.csv`` and ``OUT/canvas.csv``
+    - ``report``: ``OUT/report.html``
+    - ``formgrade``: ``make formgrade``: nbgrader's formgrader for the TAs
+    - ``fixtures``: submissions as ``make submit`` writes them, for tests and benchmarks
+
+Files that are not modules: ``nbgrader_config.py`` (nbgrader's configuration file),
+``templates/feedback/`` (the feedback page's template), ``jupyter/`` (the course's
+JupyterLab defaults), ``nbval_sanitize.cfg`` (nbval's rules for volatile output).
 """
 
 import os

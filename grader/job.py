@@ -20,6 +20,7 @@ The job folder's files and the result's format are :mod:`grader.jobfiles`' recor
 import contextlib
 import os
 import sys
+import time
 import warnings
 from pathlib import Path
 
@@ -80,22 +81,27 @@ def grade_with_retry(api, course, folder, name, student, evaluator, attempts=2):
     entry says so and asks for a retry (never a score)."""
     for _ in range(attempts):
         failures = len(evaluator.machinery)
-        entry = grade_notebook(api, course, folder, name, student)
+        entry = grade_notebook(api, course, folder, name, student, evaluator)
         if len(evaluator.machinery) == failures:
             return entry
     return NotebookResult(error=f"not graded yet: {evaluator.machinery[-1]}", retry=True)
 
 
-def grade_notebook(api, course, folder, name, student):
+def grade_notebook(api, course, folder, name, student, evaluator):
     """Autograde one notebook and write its feedback; its :class:`NotebookResult`."""
+    began, busy = time.monotonic(), evaluator.busy
     outcome = api.autograde(name, student)
+    seconds = {"autograde": time.monotonic() - began, "sandbox": evaluator.busy - busy}
     graded = course / "autograded" / student / name / f"{name}.ipynb"
     if not (outcome["success"] and graded.exists()):
-        return NotebookResult(error=last_error(outcome))
+        return NotebookResult(error=last_error(outcome), seconds=seconds)
     hide_hidden_tests(graded)
-    entry = NotebookResult(cells=cell_scores(folder / "gradebook.db", name, student))
+    entry = NotebookResult(cells=cell_scores(folder / "gradebook.db", name, student),
+                           seconds=seconds)
+    began = time.monotonic()
     if not api.generate_feedback(name, student)["success"]:
         entry.error = "no feedback written"
+    seconds["feedback"] = time.monotonic() - began
     return entry
 
 
@@ -110,6 +116,8 @@ def hide_hidden_tests(graded):
     for index, cell in enumerate(notebook.cells):
         if cell.cell_type == "code" and is_grade(cell):
             clearer.preprocess_cell(cell, {}, index)
+    # nbgrader leaves autograded files read-only (444), which binds every user but root
+    graded.chmod(0o644)
     nbformat.write(notebook, graded)
 
 

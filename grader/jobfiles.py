@@ -60,6 +60,9 @@ class NotebookResult:
     mistakes: list = field(default_factory=list)  # the mistakes the failed checks named
     error: str | None = None  # why it has no cell scores, if it has none
     retry: bool = False  # the grader's machinery failed: no score, grade it again
+    # wall seconds of each phase (for benchmarks/grading.py; never a verdict):
+    # autograde (of which "sandbox": the student's code and the sandbox), feedback
+    seconds: dict = field(default_factory=dict)
 
 
 @dataclass

@@ -30,6 +30,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import types
 import warnings
 
@@ -124,6 +125,7 @@ class Evaluator:
         self.loaded = {}  # notebook -> its student cells, to load again after a restart
         self.incidents = []  # what went wrong, for the instructor's report
         self.machinery = []  # the failures of those that were the machinery's
+        self.busy = 0.0  # wall seconds spent starting the sandbox and waiting on it
 
     def __deepcopy__(self, memo):  # traitlets copies configs; there is one evaluator
         return self
@@ -179,9 +181,13 @@ class Evaluator:
         evaluation or answered nonsense, :class:`MachineryFailed` if the sandbox
         did not start, was killed from outside or did not answer in wall time.
         """
-        if self.process is None:
-            self.start()
-        return self._send(message)
+        began = time.monotonic()
+        try:
+            if self.process is None:
+                self.start()
+            return self._send(message)
+        finally:
+            self.busy += time.monotonic() - began
 
     def _send(self, message):
         cells = len(message.get("cells", ())) or 1

@@ -9,13 +9,17 @@ outside, no answer in a wall time only a stalled or overloaded machine reaches.
 import csv
 import json
 import os
+import shutil
 import signal
+import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from grader import sandbox, trusted
+from grader import REPO, sandbox, trusted
 from grader.assemble import assemble, solved_modules
 from grader.fixtures import write_submission
 from grader.grade import grade_folder
@@ -114,3 +118,63 @@ def test_a_notebook_the_machinery_failed_is_not_graded_and_graded_again(tmp_path
     assert json.loads((out / "records" / "kim.json").read_text())["retry"] == ["01_loss"]
     second = grade_folder(subs, out, **run)
     assert second.graded == ["kim"] and second.resumed == ["lee"]
+
+
+def _shown_to_everyone(paths):
+    """bubblewrap options that let any user reach ``paths``, read-only: a folder above
+    them that others cannot pass through (this machine's /root, say) is replaced by an
+    empty one, into which the child on the way to each path is mounted."""
+    closed, shown = [], []
+    for path in map(Path, paths):
+        path = path.resolve()
+        for folder in reversed(path.parents):
+            if not os.stat(folder).st_mode & 0o001:
+                closed += [] if folder in closed else [folder]
+                shown.append(folder / path.relative_to(folder).parts[0])
+                break
+    return ([option for folder in closed for option in ("--tmpfs", str(folder))]
+            + [option for child in dict.fromkeys(shown)
+               for option in ("--ro-bind", str(child), str(child))])
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.geteuid() != 0 or not sandbox.bwrap(),
+                    reason="becomes an ordinary user (root and bubblewrap needed to do so)")
+def test_an_ordinary_user_running_many_processes_gets_full_scores(tmp_path):
+    """An instructor without root, already running more processes than the sandbox's
+    process limit (a desktop with a browser does), grades unsafely (ALLOW_UNSAFE=1, no
+    user id per student): the solved notebook gets every point. Graded as root, as CI
+    does, no process limit binds and no file permission stops the grader; only an
+    ordinary user shows either (this test found nbgrader's read-only autograded files).
+    The folders of this Python and repository that such a user cannot enter are shown
+    to it, read-only, by bubblewrap."""
+    uid = 4321
+    work = Path(tempfile.mkdtemp(prefix="ordinary-"))
+    try:
+        subs = work / "subs"
+        subs.mkdir()
+        write_submission(subs / "ana.zip", SOLVED, notebooks=["01_loss"])
+        for path in [work, *work.rglob("*")]:
+            os.chown(path, uid, uid)  # the test's own fresh folder, nothing a student wrote
+        sleepers = [subprocess.Popen(["setpriv", f"--reuid={uid}", f"--regid={uid}",
+                                      "--clear-groups", "sleep", "600"])
+                    for _ in range(sandbox.Limits().processes + 16)]
+        try:
+            done = subprocess.run(
+                ["bwrap", "--dev-bind", "/", "/",
+                 *_shown_to_everyone([sys.base_prefix, sys.prefix, REPO]), "--",
+                 "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+                 sys.executable, "-m", "grader.grade", str(subs), "--out", str(work / "out"),
+                 "--allow-unsafe"],
+                cwd=REPO, env={**os.environ, "HOME": str(work), "PYTHONPATH": str(REPO)},
+                capture_output=True, text=True, timeout=1200)
+        finally:
+            for sleeper in sleepers:
+                sleeper.kill()
+                sleeper.wait()
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+        with open(work / "out" / "grades.csv", newline="") as handle:
+            scores = {row["assignment"]: float(row["score"]) for row in csv.DictReader(handle)}
+        assert scores["01_loss"] == 6, done.stdout[-3000:]
+    finally:
+        shutil.rmtree(work, ignore_errors=True)

@@ -50,3 +50,12 @@ def test_gitignore_keeps_runtime_state_out():
     for entry in [".venv/", "__pycache__/", ".ipynb_checkpoints/", "gradebook.db",
                   "grader/out/", "submitted/", "autograded/", "feedback/", "release/"]:
         assert entry in ignored
+
+
+def test_the_graders_module_map_lists_exactly_its_modules():
+    import grader
+
+    mapped = re.findall(r"^    - ``(\w+)``:", grader.__doc__, flags=re.MULTILINE)
+    files = {path.stem for path in (REPO / "grader").glob("*.py")} - {"__init__",
+                                                                      "nbgrader_config"}
+    assert sorted(mapped) == sorted(files) and len(mapped) == len(set(mapped))
