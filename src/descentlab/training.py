@@ -21,8 +21,8 @@ DIVERGED = 1e6
 
 
 @dataclass(frozen=True)
-class Dataset:
-    """A fixed train / validation / test split, features standardised on the training part."""
+class Split:
+    """A fixed train / validation / test split of examples ``X`` and their classes ``y``."""
 
     X_train: np.ndarray
     y_train: np.ndarray
@@ -31,6 +31,12 @@ class Dataset:
     X_test: np.ndarray
     y_test: np.ndarray
     n_classes: int
+
+
+@dataclass(frozen=True)
+class Dataset(Split):
+    """The digits' split, features standardised on the training part."""
+
     pixel_mean: np.ndarray
     pixel_std: np.ndarray
 
@@ -61,8 +67,8 @@ def digits(n_val=300, n_test=300, seed=0):
 
 
 @dataclass(frozen=True)
-class BagOfWords:
-    """Synthetic documents as binary bag-of-words vectors, split like :class:`Dataset`.
+class BagOfWords(Split):
+    """Synthetic documents as binary bag-of-words vectors, in a :class:`Split`.
 
     Attributes
     ----------
@@ -81,13 +87,6 @@ class BagOfWords:
         Words per document, counted with repeats.
     """
 
-    X_train: np.ndarray
-    y_train: np.ndarray
-    X_val: np.ndarray
-    y_val: np.ndarray
-    X_test: np.ndarray
-    y_test: np.ndarray
-    n_classes: int
     word_probability: np.ndarray
     informative: np.ndarray
     doc_length: int
