@@ -11,8 +11,15 @@ OUT ?= grader/out
 LAB_CONFIG := $(CURDIR)/grader/jupyter
 # JupyterLab refuses to run as root unless told; ask only when we are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+# `make lab LANG=zh` (or a Chinese locale, LANG=zh_CN.UTF-8) opens the Chinese edition,
+# notebooks-zh/, with JupyterLab's own interface in Chinese (grader/jupyter-zh adds the
+# locale to the course's defaults). A bare LANG=zh is no locale: the server runs in C.UTF-8.
+ZH := $(filter zh%,$(LANG))
+EDITION := $(if $(ZH),notebooks-zh,notebooks)
+LAB_CONFIGS := $(if $(ZH),$(CURDIR)/grader/jupyter-zh:)$(LAB_CONFIG)
+LAB_LANG := $(if $(filter zh,$(LANG)),C.UTF-8,$(LANG))
 
-.PHONY: lab test test-fast release execute submit grade formgrade handout bench clean
+.PHONY: lab test test-fast release catalogues execute submit grade formgrade handout bench clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,9 +31,9 @@ $(VENV)/.dev-installed: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@
 
-lab: $(VENV)/.installed  ## open JupyterLab on the course notebooks
-	JUPYTER_CONFIG_PATH=$(LAB_CONFIG) $(BIN)/jupyter lab $(ROOT_FLAG) \
-		--ServerApp.root_dir=$(CURDIR) --LabApp.default_url=/lab/tree/notebooks/README.md
+lab: $(VENV)/.installed  ## open JupyterLab on the course notebooks (LANG=zh: 中文版)
+	LANG=$(LAB_LANG) JUPYTER_CONFIG_PATH=$(LAB_CONFIGS) $(BIN)/jupyter lab $(ROOT_FLAG) \
+		--ServerApp.root_dir=$(CURDIR) --LabApp.default_url=/lab/tree/$(EDITION)/README.md
 
 test: $(VENV)/.dev-installed  ## the full validation, as CI runs it
 	$(BIN)/ruff check .
@@ -37,15 +44,18 @@ test-fast: $(VENV)/.dev-installed  ## the edit loop: all but the browser, gradin
 	$(BIN)/python -m grader.assemble $(SOLVED) > /dev/null
 	PYTHONPATH=$(CURDIR)/$(SOLVED) $(BIN)/python -m pytest -p no:nbval -o addopts=-ra -m "not slow" tests
 
-release: $(VENV)/.installed  ## regenerate notebooks/ and the exercise stubs from solutions/
+release: $(VENV)/.installed  ## regenerate notebooks/, notebooks-zh/ and the exercise stubs from solutions/
 	$(BIN)/python -m grader.release
+
+catalogues: $(VENV)/.installed  ## merge changed English into locale/zh_CN/*.po (then translate, make release)
+	$(BIN)/python -m grader.catalogues
 
 execute: $(VENV)/.installed  ## re-run solutions/ notebooks and store their outputs
 	$(BIN)/python -m grader.execute
 
 submit: $(VENV)/.installed  ## make STUDENT=<id>.zip to hand in
 	@test -n "$(STUDENT)" || { echo "usage: make submit STUDENT=<your student id>"; exit 2; }
-	$(BIN)/python -m descentlab.submit "$(STUDENT)"
+	$(if $(ZH),DESCENTLAB_LANG=zh_CN) $(BIN)/python -m descentlab.submit "$(STUDENT)"
 
 grade: $(VENV)/.installed  ## grade SUBMISSIONS=<folder of zips> into OUT=<folder>
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=<folder of zips> [OUT=grader/out] [WORKERS=n] [ONLY=id,id] [LMS=canvas|moodle|gradescope | PATTERN=regex] [ROSTER=class.csv] [DEADLINE='2026-12-01 23:59'] [LATE=none|zero]"; exit 2; }

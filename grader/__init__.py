@@ -8,7 +8,12 @@ files in step):
 
 What students receive
     - ``release``: ``make release``: notebooks/ and the exercise stubs from solutions/
-    - ``navigation``: each notebook's navigation cell and the welcome page
+    - ``navigation``: each notebook's navigation cell, the welcome and glossary pages
+    - ``segments``: the pieces of English a student reads, cut out and put back
+    - ``catalogues``: ``make catalogues``: the Chinese edition's gettext catalogues,
+      merged with the English and checked for what a translation must keep
+    - ``edition``: the Chinese edition, ``notebooks-zh/``, and the exercise
+      docstrings' Chinese
     - ``expectations``: the checks' expected answers, ``src/descentlab/expected.json``
     - ``execute``: ``make execute``: the source notebooks run, their outputs stored
     - ``handout``: ``make handout``: the student edition of a class
@@ -39,7 +44,8 @@ Grading, from the command inwards (``make grade``)
 
 Files that are not modules: ``nbgrader_config.py`` (nbgrader's configuration file),
 ``templates/feedback/`` (the feedback page's template), ``jupyter/`` (the course's
-JupyterLab defaults), ``nbval_sanitize.cfg`` (nbval's rules for volatile output).
+JupyterLab defaults), ``jupyter-zh/`` (added for the Chinese edition: JupyterLab in
+Chinese), ``nbval_sanitize.cfg`` (nbval's rules for volatile output).
 """
 
 import os

@@ -58,6 +58,8 @@ def kernel_env(package_dir):
     """
     env = os.environ.copy()
     env["PYTHONPATH"] = str(package_dir)
+    # The kernel's language is its notebook's edition (descentlab.i18n), not the caller's.
+    env.pop("DESCENTLAB_LANG", None)
     # One BLAS thread: the notebooks are small, and results stay bit-for-bit stable.
     env["OPENBLAS_NUM_THREADS"] = env["OMP_NUM_THREADS"] = "1"
     env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"

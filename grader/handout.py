@@ -17,7 +17,7 @@ from pathlib import Path
 from . import REPO
 
 #: Copied as they are, from the repository to the same place in DEST.
-COPIED = ("notebooks", "src/descentlab", "pyproject.toml", "environment.yml")
+COPIED = ("notebooks", "notebooks-zh", "src/descentlab", "pyproject.toml", "environment.yml")
 #: What no file of the handout may contain.
 MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
 
@@ -30,6 +30,11 @@ export PATH := $(BIN):$(PATH)
 # The course's JupyterLab defaults: Markdown opens rendered.
 LAB_CONFIG := $(CURDIR)/jupyter
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+# make lab LANG=zh: the Chinese edition, with JupyterLab's interface in Chinese.
+ZH := $(filter zh%,$(LANG))
+EDITION := $(if $(ZH),notebooks-zh,notebooks)
+LAB_CONFIGS := $(if $(ZH),$(CURDIR)/jupyter-zh:)$(LAB_CONFIG)
+LAB_LANG := $(if $(filter zh,$(LANG)),C.UTF-8,$(LANG))
 
 .PHONY: lab submit
 
@@ -39,13 +44,13 @@ $(VENV)/.installed: pyproject.toml
 \t$(BIN)/python -m pip install --quiet -e .
 \t@touch $@
 
-lab: $(VENV)/.installed  ## open JupyterLab on the course notebooks
-\tJUPYTER_CONFIG_PATH=$(LAB_CONFIG) $(BIN)/jupyter lab $(ROOT_FLAG) \\
-\t\t--ServerApp.root_dir=$(CURDIR) --LabApp.default_url=/lab/tree/notebooks/README.md
+lab: $(VENV)/.installed  ## open JupyterLab on the course notebooks (LANG=zh: 中文版)
+\tLANG=$(LAB_LANG) JUPYTER_CONFIG_PATH=$(LAB_CONFIGS) $(BIN)/jupyter lab $(ROOT_FLAG) \\
+\t\t--ServerApp.root_dir=$(CURDIR) --LabApp.default_url=/lab/tree/$(EDITION)/README.md
 
 submit: $(VENV)/.installed  ## make submit STUDENT=<id>: the zip to hand in
 \t@test -n "$(STUDENT)" || { echo "usage: make submit STUDENT=<your student id>"; exit 2; }
-\t$(BIN)/python -m descentlab.submit "$(STUDENT)"
+\t$(if $(ZH),DESCENTLAB_LANG=zh_CN) $(BIN)/python -m descentlab.submit "$(STUDENT)"
 """
 
 README = """\
@@ -63,6 +68,9 @@ installs what the course needs into `.venv` (the first time only) and opens
 JupyterLab on the welcome page, `notebooks/README.md`. Without `make`:
 `python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/jupyter lab`.
 With conda: `conda env create -f environment.yml`.
+
+中文版：`make lab LANG=zh` opens the course in Chinese (`notebooks-zh/`), JupyterLab's
+interface included.
 
 ## Work
 
@@ -99,6 +107,7 @@ def write(dest):
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(source, target)
     shutil.copytree(REPO / "grader" / "jupyter", dest / "jupyter")
+    shutil.copytree(REPO / "grader" / "jupyter-zh", dest / "jupyter-zh")
     (dest / "Makefile").write_text(MAKEFILE, encoding="utf-8")
     (dest / "README.md").write_text(README, encoding="utf-8")
     files = sorted(path for path in dest.rglob("*") if path.is_file())

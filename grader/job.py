@@ -37,6 +37,8 @@ from nbgrader.preprocessors import (
 from nbgrader.utils import is_grade
 from sqlalchemy.exc import SAWarning
 
+from descentlab.course import EDITIONS
+
 from . import sandbox, trusted
 from .course_config import course_config
 from .jobfiles import CellScore, JobResult, JobSpec, NotebookResult
@@ -87,10 +89,40 @@ def grade_with_retry(api, course, folder, name, student, evaluator, attempts=2):
     return NotebookResult(error=f"not graded yet: {evaluator.machinery[-1]}", retry=True)
 
 
+def language_of(submitted):
+    """The edition a submitted notebook comes from, by its metadata: a key of
+    :data:`descentlab.course.EDITIONS` (anything else is English)."""
+    try:
+        notebook = nbformat.read(submitted, as_version=4)
+        language = notebook.metadata.get("descentlab", {}).get("language")
+    except Exception:  # nbgrader reports an unreadable notebook itself
+        return "en"
+    return language if language in EDITIONS else "en"
+
+
+@contextlib.contextmanager
+def speaking(language):
+    """The checks' messages in ``language`` meanwhile (:mod:`descentlab.i18n`)."""
+    before = os.environ.get("DESCENTLAB_LANG")
+    os.environ["DESCENTLAB_LANG"] = language
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["DESCENTLAB_LANG"]
+        else:
+            os.environ["DESCENTLAB_LANG"] = before
+
+
 def grade_notebook(api, course, folder, name, student, evaluator):
-    """Autograde one notebook and write its feedback; its :class:`NotebookResult`."""
+    """Autograde one notebook and write its feedback; its :class:`NotebookResult`.
+
+    The checks speak the notebook's edition: a Chinese-edition notebook gets its
+    feedback in Chinese (the mistakes counted for the class report stay the same)."""
+    submitted = course / "submitted" / student / name / f"{name}.ipynb"
     began, busy = time.monotonic(), evaluator.busy
-    outcome = api.autograde(name, student)
+    with speaking(language_of(submitted)):
+        outcome = api.autograde(name, student)
     seconds = {"autograde": time.monotonic() - began, "sandbox": evaluator.busy - busy}
     graded = course / "autograded" / student / name / f"{name}.ipynb"
     if not (outcome["success"] and graded.exists()):

@@ -2,8 +2,10 @@
 
 - ``notebooks/<name>/<name>.ipynb``: nbgrader's ``generate_assignment`` of
   ``solutions/<name>/<name>.ipynb`` (solutions, hidden tests and outputs removed).
-- the navigation cell of every source notebook and ``notebooks/README.md``
-  (:mod:`grader.navigation`);
+- the navigation cell of every source notebook, ``notebooks/README.md`` and
+  ``notebooks/GLOSSARY.md`` (:mod:`grader.navigation`);
+- ``notebooks-zh/``: the Chinese edition (:mod:`grader.edition`) and the package's
+  compiled catalogue ``src/descentlab/locale/zh_CN/LC_MESSAGES/descentlab.mo``;
 - ``src/descentlab/<module>.py``: the solved ``solutions/descentlab/<module>.py``
   with every ``### BEGIN SOLUTION`` region replaced by nbgrader's own stub, using
   nbgrader's ``ClearSolutions`` preprocessor on the module wrapped as a solution cell.
@@ -16,6 +18,7 @@ import argparse
 import shutil
 import sys
 import tempfile
+from functools import cache
 from pathlib import Path
 
 import nbformat
@@ -25,7 +28,7 @@ from traitlets.config import Config
 
 from descentlab.course import EXERCISES, NOTEBOOKS, module_path, notebook_path
 
-from . import REPO, SOLUTIONS, expectations, navigation
+from . import REPO, SOLUTIONS, catalogues, edition, expectations, navigation
 from .course_config import course_config
 
 GENERATED_HEADER = """\
@@ -52,6 +55,7 @@ def stub_module(solved, module):
     return GENERATED_HEADER.format(module=module) + cleared.cells[0].source
 
 
+@cache
 def student_notebooks():
     """Released notebooks, by repository-relative path, as nbgrader writes them."""
     released = {}
@@ -72,21 +76,28 @@ def student_notebooks():
 
 def generated_files():
     """Every generated file, by repository-relative path, with the text it must have."""
-    files = {"notebooks/README.md": navigation.contents_page(),
-             "src/descentlab/expected.json": expectations.text()}
+    files = {f"notebooks/{page}": text for page, text in navigation.english_pages().items()}
+    files["src/descentlab/expected.json"] = expectations.text()
     files.update({
-        str(module_path(m)): stub_module(
-            (SOLUTIONS / "descentlab" / f"{m}.py").read_text("utf-8"), m)
+        # both editions share the file: each docstring gets its Chinese below the English
+        str(module_path(m)): edition.with_chinese_docstrings(stub_module(
+            (SOLUTIONS / "descentlab" / f"{m}.py").read_text("utf-8"), m), m)
         for m in EXERCISES
     })
     files.update(student_notebooks())
+    files.update(edition.files(student_notebooks()))
+    files[str(catalogues.MO_FILE)] = catalogues.compiled_package_catalogue()
     return files
 
 
+def _as_bytes(text):
+    return text if isinstance(text, bytes) else text.encode("utf-8")
+
+
 def stale_files(files):
-    """Paths among ``files`` whose committed text differs from the generated one."""
+    """Paths among ``files`` whose committed content differs from the generated one."""
     return [path for path, text in files.items()
-            if not (REPO / path).exists() or (REPO / path).read_text("utf-8") != text]
+            if not (REPO / path).exists() or (REPO / path).read_bytes() != _as_bytes(text)]
 
 
 def main(argv=None):
@@ -106,7 +117,7 @@ def main(argv=None):
     stale = stale_files(files)
     for path in stale:
         (REPO / path).parent.mkdir(parents=True, exist_ok=True)
-        (REPO / path).write_text(files[path], encoding="utf-8")
+        (REPO / path).write_bytes(_as_bytes(files[path]))
         print(f"wrote {path}")
     print(f"release: {len(files)} generated files, {len(stale)} rewritten")
     return 0

@@ -6,6 +6,7 @@ left blank) and the solved or stub exercise modules, with one change each.
 """
 
 import csv
+import html
 import json
 
 import nbformat
@@ -13,8 +14,9 @@ import pytest
 from nbgrader.api import Gradebook
 from nbgrader.utils import is_grade
 
+from descentlab.checks import SUM_NOT_MEAN
 from descentlab.course import EXERCISES, NOTEBOOKS, module_path, notebook_path
-from grader import REPO, sandbox
+from grader import REPO, catalogues, sandbox
 from grader.fixtures import write_submission
 from grader.grade import grade_folder
 from grader.trusted import HIDDEN_FAILURE
@@ -118,6 +120,10 @@ FIXTURES = {
                             "extra": {"src/descentlab/checks.py": CHECKS_THAT_PASS}},
                            {"01_loss": 0}),
     "no_modules": ({"modules": {}}, {"03_learning_rate": 2}),
+    # the Chinese edition's notebooks: the same code, the same scores
+    "perfect_zh": ({"modules": SOLVED, "language": "zh_CN"}, FULL),
+    "blank_zh": ({"modules": STUBS, "solved": False, "language": "zh_CN"}, {}),
+    "all_wrong_zh": ({"modules": ALL_WRONG, "cells": WRONG_CELLS, "language": "zh_CN"}, {}),
 }
 MAX_SCORE = {name: points + 2 for name, points in FULL.items()}  # + a written answer
 @pytest.fixture(scope="module")
@@ -175,6 +181,11 @@ def test_per_cell_scores_and_manual_grading_in_the_gradebook(graded):
                          "linear_mse_grad_matches_chain_rule"]:
             assert cells[grade_id].auto_score == cells[grade_id].max_score == 2
         assert cells["why_mean_not_sum"].needs_manual_grade
+        # a written answer left as released is "No response.", 0, in either edition
+        for student in ("blank", "blank_zh"):
+            blank = gradebook.find_submission_notebook("01_loss", "01_loss", student)
+            answer = {g.name: g for g in blank.grades}["why_mean_not_sum"]
+            assert answer.auto_score == 0 and not answer.needs_manual_grade, student
         wrong = gradebook.find_submission_notebook("01_loss", "01_loss", "mse_wrong")
         assert {g.name: g.auto_score for g in wrong.grades}["mse_matches_definition"] == 0
 
@@ -185,6 +196,11 @@ def test_feedback_is_written_per_student_and_notebook(graded):
         assert (out / "feedback" / "perfect" / name / f"{name}.html").is_file()
     mistake = (out / "feedback" / "mse_wrong" / "01_loss" / "01_loss.html").read_text()
     assert "sum instead of mean" in mistake
+    # a Chinese-edition notebook's feedback speaks Chinese
+    chinese = (out / "feedback" / "all_wrong_zh" / "01_loss" / "01_loss.html").read_text()
+    sum_not_mean = catalogues.translations(catalogues.PACKAGE_DOMAIN)[(None, SUM_NOT_MEAN)]
+    assert html.escape(sum_not_mean, quote=False) in chinese
+    assert "sum instead of mean" not in chinese
 
 
 def test_every_failed_check_shows_its_own_message_and_is_counted(graded):
@@ -214,6 +230,9 @@ def test_every_failed_check_shows_its_own_message_and_is_counted(graded):
         assert sorted(record["mistakes"][name]) == sorted(named), name
     # its loop compounds the wrong gd_step, mse and batches: no single mistake fits
     assert unnamed == ["sgd_loop_trains_the_line"]
+    # the class report counts a mistake as one, whichever edition it was made in
+    chinese = json.loads((out / "records" / "all_wrong_zh.json").read_text())
+    assert chinese["mistakes"] == record["mistakes"]
     report = (out / "report.html").read_text()
     assert "lr above the stability edge" in report and "does not learn" in report
 

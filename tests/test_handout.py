@@ -50,10 +50,14 @@ def handout(tmp_path_factory):
 
 def test_it_holds_what_students_need_and_nothing_of_the_instructors(handout):
     assert sorted(path.name for path in handout.iterdir()) == [
-        "Makefile", "README.md", "environment.yml", "jupyter", "notebooks", "pyproject.toml",
-        "src"]
+        "Makefile", "README.md", "environment.yml", "jupyter", "jupyter-zh", "notebooks",
+        "notebooks-zh", "pyproject.toml", "src"]
     for name in NOTEBOOKS:
         assert (handout / "notebooks" / name / f"{name}.ipynb").is_file()
+        assert (handout / "notebooks-zh" / name / f"{name}.ipynb").is_file()
+    assert (handout / "notebooks-zh" / ".descentlab-language").read_text().strip() == "zh_CN"
+    assert (handout / "src" / "descentlab" / "locale" / "zh_CN" / "LC_MESSAGES" /
+            "descentlab.mo").is_file()
     for module in EXERCISES:
         assert "raise NotImplementedError()" in (
             handout / "src" / "descentlab" / f"{module}.py").read_text()

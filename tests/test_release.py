@@ -7,8 +7,8 @@ import re
 import nbformat
 import pytest
 
-from descentlab.course import EXERCISES, NOTEBOOKS, module_path, notebook_path
-from grader import REPO, navigation
+from descentlab.course import EDITIONS, EXERCISES, NOTEBOOKS, module_path, notebook_path
+from grader import REPO, catalogues, navigation
 from grader.release import generated_files, stale_files, stub_module
 
 SECRET_MARKERS = re.compile(
@@ -22,8 +22,11 @@ def generated():
 
 def test_committed_generated_files_are_up_to_date(generated):
     assert sorted(generated) == sorted(
-        [str(notebook_path(n)) for n in NOTEBOOKS] + [str(module_path(m)) for m in EXERCISES]
-        + ["notebooks/README.md", "src/descentlab/expected.json"])
+        [str(notebook_path(n, language)) for n in NOTEBOOKS for language in EDITIONS]
+        + [str(module_path(m)) for m in EXERCISES]
+        + ["notebooks/README.md", "notebooks/GLOSSARY.md", "src/descentlab/expected.json",
+           "notebooks-zh/README.md", "notebooks-zh/GLOSSARY.md",
+           "notebooks-zh/.descentlab-language", str(catalogues.MO_FILE)])
     assert stale_files(generated) == [], "run `make release` and commit the result"
     assert navigation.stale_sources() == [], "run `make release` and commit the result"
 
@@ -43,7 +46,8 @@ def test_every_notebook_links_to_its_neighbours_and_the_contents(name):
 
 def test_nothing_students_receive_holds_a_solution_or_hidden_test():
     # Every file, whatever its kind: build metadata in src/ (an egg-info) counts too.
-    student_files = [*(REPO / "notebooks").rglob("*"), *(REPO / "src").rglob("*")]
+    student_files = [*(REPO / "notebooks").rglob("*"), *(REPO / "notebooks-zh").rglob("*"),
+                     *(REPO / "src").rglob("*")]
     leaking = [str(path.relative_to(REPO)) for path in student_files if path.is_file()
                and SECRET_MARKERS.search(path.read_bytes().decode("utf-8", errors="replace"))]
     assert leaking == []
@@ -56,9 +60,10 @@ def test_the_solved_modules_do_hold_solutions():
         assert text.count("### BEGIN SOLUTION") == len(EXERCISES[module])
 
 
+@pytest.mark.parametrize("language", EDITIONS)
 @pytest.mark.parametrize("name", NOTEBOOKS)
-def test_released_notebooks_have_no_outputs_and_keep_their_graded_cells(name):
-    released = nbformat.read(REPO / notebook_path(name), as_version=4)
+def test_released_notebooks_have_no_outputs_and_keep_their_graded_cells(name, language):
+    released = nbformat.read(REPO / notebook_path(name, language), as_version=4)
     source = nbformat.read(REPO / "solutions" / name / f"{name}.ipynb", as_version=4)
     assert all(not c.get("outputs") and c.get("execution_count") is None
                for c in released.cells if c.cell_type == "code")

@@ -1,5 +1,6 @@
 """The released notebooks, as a student runs them: with stubs and when solved."""
 
+import re
 import subprocess
 import sys
 
@@ -7,20 +8,27 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from descentlab.course import NOTEBOOKS, notebook_path
+from descentlab.course import EDITIONS, NOTEBOOKS, notebook_path
+from descentlab.i18n import MARKER
 from grader import REPO, SOLUTIONS
 from grader.assemble import assemble, kernel_env, solved_modules
 from grader.demos import demo_sources, without_demo_cells
 from grader.fixtures import student_notebook
 
+#: Both editions: the English and the Chinese (built from the English and its catalogues).
+LANGUAGES = list(EDITIONS)
 
+
+@pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("name", NOTEBOOKS)
-def test_solved_student_notebook_runs_cleanly_under_nbval_lax(name, tmp_path):
+def test_solved_student_notebook_runs_cleanly_under_nbval_lax(name, language, tmp_path):
     """The released notebook, its solution cells and exercise modules solved."""
     package_dir = assemble(tmp_path / "solved", solved_modules())
     path = tmp_path / name / f"{name}.ipynb"
     path.parent.mkdir()
-    nbformat.write(student_notebook(name, solved=True), path)
+    if language != "en":  # the edition's folder names its language, as notebooks-zh/ does
+        (tmp_path / MARKER).write_text(language)
+    nbformat.write(student_notebook(name, solved=True, language=language), path)
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-o", "addopts=", "-p", "no:cacheprovider",
          "--rootdir", str(tmp_path), "--nbval-lax", "-q", str(path)],
@@ -29,10 +37,11 @@ def test_solved_student_notebook_runs_cleanly_under_nbval_lax(name, tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("name", NOTEBOOKS)
-def test_with_stubs_only_graded_cells_fail_and_they_say_what_to_write(name, tmp_path):
+def test_with_stubs_only_graded_cells_fail_and_they_say_what_to_write(name, language, tmp_path):
     package_dir = assemble(tmp_path / "stubs", {})
-    path = REPO / notebook_path(name)
+    path = REPO / notebook_path(name, language)
     notebook = nbformat.read(path, as_version=4)
     NotebookClient(notebook, timeout=120, kernel_name="python3", allow_errors=True,
                    resources={"metadata": {"path": str(path.parent)}}
@@ -54,6 +63,11 @@ def test_with_stubs_only_graded_cells_fail_and_they_say_what_to_write(name, tmp_
             failed.append(role.get("grade_id", cell.source))
             assert output.ename == "ExerciseNotWritten"
             name = output.evalue.split()[0]
+            if language != "en":  # said in the edition's language, naming the same place
+                assert re.search(r"[\u4e00-\u9fff]", output.evalue)
+                assert "not written" not in output.evalue
+                assert f"`{name}`" in output.evalue or "`lr`" in output.evalue
+                continue
             assert output.evalue.startswith(f"{name} is not written yet: fill in ")
             assert f"fill in `{name}` in src/descentlab/" in output.evalue or (
                 "fill in the cell above" in output.evalue)
@@ -96,20 +110,23 @@ def test_the_kernel_imports_the_assembled_package_first(tmp_path):
     assert printed == str(package_dir / "descentlab" / "losses.py")
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("name", NOTEBOOKS)
-def test_nbgraders_validate_fails_with_stubs_and_passes_when_solved(name, tmp_path, monkeypatch):
-    """What the Validate button of the notebook toolbar runs (nbgrader's Validator)."""
+def test_nbgraders_validate_fails_with_stubs_and_passes_when_solved(name, language, tmp_path,
+                                                                     monkeypatch):
+    """What the Validate button of the notebook toolbar runs (nbgrader's Validator); in
+    the Chinese edition too, whose translated check cells carry their own checksums."""
     from nbgrader.validator import Validator
 
     path = tmp_path / name / f"{name}.ipynb"
     path.parent.mkdir()
     outcomes = {}
     for label, modules, solved in [("stubs", {}, False), ("solved", solved_modules(), True)]:
-        nbformat.write(student_notebook(name, solved=solved), path)
+        nbformat.write(student_notebook(name, solved=solved, language=language), path)
         for key, value in kernel_env(assemble(tmp_path / label, modules)).items():
             monkeypatch.setenv(key, value)
         outcomes[label] = Validator().validate(str(path))
-    released = nbformat.read(REPO / notebook_path(name), as_version=4)
+    released = nbformat.read(REPO / notebook_path(name, language), as_version=4)
     # every graded cell: the check cells and the unanswered written answer
     graded = [c.source.strip() for c in released.cells
               if c.metadata.get("nbgrader", {}).get("grade")]

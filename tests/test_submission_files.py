@@ -1,5 +1,6 @@
 """`make submit` writes exactly the graded files; the grader reads only those."""
 
+import os
 import shutil
 import zipfile
 
@@ -35,14 +36,40 @@ def test_submit_zips_exactly_the_course_files(tmp_path):
         shutil.copy(REPO / path, student_repo / path)
     (student_repo / "src" / "descentlab" / "checks.py").write_text("# mine")
     (student_repo / "notebooks" / "scratch.ipynb").write_text("{}")
-    dest, missing = make_submission(student_repo, "ada_lovelace")
+    dest, missing, taken = make_submission(student_repo, "ada_lovelace")
     assert dest == student_repo / "ada_lovelace.zip" and missing == []
+    assert taken == {str(p): str(p) for p in submission_paths()}
     with zipfile.ZipFile(dest) as archive:
         assert archive.namelist() == [str(p) for p in submission_paths()]
 
 
+def test_submit_takes_each_notebook_from_the_edition_worked_in(tmp_path):
+    """A student of the Chinese edition hands in its notebooks, at the English paths."""
+    student_repo = tmp_path / "course"
+    for path in submission_paths() + [notebook_path(n, "zh_CN") for n in NOTEBOOKS]:
+        (student_repo / path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(REPO / path, student_repo / path)
+    def answer(language, name, text):
+        path = student_repo / notebook_path(name, language)
+        path.write_text(path.read_text("utf-8").replace("YOUR ANSWER HERE", text), "utf-8")
+        return path
+
+    answer("zh_CN", NOTEBOOKS[1], "因为……")  # answered in Chinese only
+    answer("en", NOTEBOOKS[2], "Because ...")  # answered in both: the one saved last
+    later = answer("zh_CN", NOTEBOOKS[2], "因为 ……").stat().st_mtime + 60
+    os.utime(student_repo / notebook_path(NOTEBOOKS[2], "zh_CN"), (later, later))
+    dest, missing, taken = make_submission(student_repo, "s1")
+    assert missing == []
+    assert {path: source for path, source in taken.items() if path != source} == {
+        str(notebook_path(n)): str(notebook_path(n, "zh_CN")) for n in NOTEBOOKS[1:3]}
+    with zipfile.ZipFile(dest) as archive:
+        assert archive.namelist() == [str(p) for p in submission_paths()]
+        assert "因为……" in archive.read(str(notebook_path(NOTEBOOKS[1]))).decode("utf-8")
+        assert "因为 ……" in archive.read(str(notebook_path(NOTEBOOKS[2]))).decode("utf-8")
+
+
 def test_submit_reports_missing_files(tmp_path):
-    dest, missing = make_submission(tmp_path, "s1")
+    dest, missing, _taken = make_submission(tmp_path, "s1")
     assert missing == [str(p) for p in submission_paths()]
     assert zipfile.ZipFile(dest).namelist() == []
 

@@ -5,6 +5,13 @@
 
 Exercise module: fill in the function below, then run the check cells of
 ``notebooks/04_sgd/04_sgd.ipynb``.
+
+中文说明
+--------
+随机梯度下降的小批量（笔记本 04）。
+
+练习模块：补全下面的函数，然后运行
+``notebooks/04_sgd/04_sgd.ipynb`` 中的检查单元格。
 """
 
 
@@ -37,6 +44,37 @@ def minibatch_indices(n, batch_size, rng):
     list of numpy.ndarray
         Integer arrays of indices, of shape ``(batch_size,)`` except perhaps the
         last; together a permutation of ``0 .. n-1``.
+
+    中文说明
+    --------
+    一轮中的所有小批量：把样本随机排序，再切分成批量。
+
+    抽取 ``n`` 个样本的一个随机顺序 ``rng.permutation(n)``，再把它切成
+    连续的、每段 ``batch_size`` 个的片段：前 ``batch_size`` 个索引
+    构成第一个批量，接下来的 ``batch_size`` 个构成第二个，依此类推。当
+    ``n`` 不是 ``batch_size`` 的倍数时，最后一个批量更小（保留它，而不是
+    丢弃）。因此一轮恰好访问每个样本一次，共
+    :math:`\lceil n / B \rceil` 步。
+
+    等同于 ``torch.utils.data.DataLoader(dataset, batch_size, shuffle=True)``
+    （``drop_last=False``）或 ``tf.data.Dataset.shuffle(n).batch(batch_size)``。
+
+    参数
+    ----
+    n : int
+        样本数，:math:`n \ge 1`。
+    batch_size : int
+        :math:`B`，满足 :math:`1 \le B`；:math:`B = 1` 即随机梯度
+        下降，:math:`B \ge n` 即一个完整的批量。
+    rng : numpy.random.Generator
+        唯一的随机性来源（不使用 ``np.random`` 的全局状态），从而
+        一次运行可以由它的随机种子复现。
+
+    返回
+    ----
+    list of numpy.ndarray
+        由索引组成的整数数组，除最后一个可能例外，形状都是 ``(batch_size,)``；
+        合起来是 ``0 .. n-1`` 的一个排列。
     """
     # YOUR CODE HERE
     raise NotImplementedError()

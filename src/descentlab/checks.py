@@ -22,6 +22,7 @@ import numpy as np
 
 from .course import module_of, module_path
 from .failures import CheckFailed, ExerciseNotWritten
+from .i18n import N_, _
 
 _RTOL = 1e-6
 #: Largest relative error against finite differences that counts as agreement.
@@ -84,9 +85,9 @@ class _Checker:
         self.func = func
         self.params = params
         self.path = None if where else module_path(module_of(name))
-        self.where = where or f"`{name}` in {self.path}"
-        self.fix = (f"Fix {self.where}, save the file and re-run this cell." if self.path else
-                    f"Fix {self.where} and re-run it, then this cell.")
+        self.where = where or _("`{name}` in {path}").format(name=name, path=self.path)
+        self.fix = (_("Fix {where}, save the file and re-run this cell.") if self.path else
+                    _("Fix {where} and re-run it, then this cell.")).format(where=self.where)
         self.cases = 0
 
     def show_link(self):
@@ -99,7 +100,8 @@ class _Checker:
         except ImportError:
             return
         if get_ipython() is not None:
-            display(Markdown(f"Edit `{self.name}` in [{self.path}](../../{self.path})"))
+            display(Markdown(_("Edit `{name}` in [{path}]({link})").format(
+                name=self.name, path=self.path, link=f"../../{self.path}")))
 
     def fail(self, call, outcome, expected=None, hint=None):
         """Raise :class:`CheckFailed`: ``call`` gave ``outcome``, not ``expected``."""
@@ -124,13 +126,16 @@ class _Checker:
             self.show_link()
             raise ExerciseNotWritten(self.name, self.where) from None
         except Exception as error:  # any error is the student's to see, with the call
-            self.fail(shown, f"raised {type(error).__name__}: {error}", hint=error_hint)
+            self.fail(shown, _("raised {error}").format(error=f"{type(error).__name__}: {error}"),
+                      hint=error_hint)
         for param, arg, before in zip(self.params, args, kept, strict=True):
             if isinstance(arg, np.ndarray) and not np.array_equal(arg, before):
                 self.fail(
-                    shown, f"changed its argument {param} from {_show(before)} to {_show(arg)}",
-                    hint="mutating the caller's array (an in-place operation such as `-=`, "
-                    "`*=` or `out=`); compute a new array instead, e.g. `d = y_pred - y_true`.",
+                    shown, _("changed its argument {param} from {before} to {after}").format(
+                        param=param, before=_show(before), after=_show(arg)),
+                    hint=N_("mutating the caller's array (an in-place operation such as `-=`, "
+                            "`*=` or `out=`); compute a new array instead, e.g. "
+                            "`d = y_pred - y_true`."),
                 )
         self.cases += 1
         return result, shown
@@ -139,39 +144,45 @@ class _Checker:
         """``got`` must be one real number equal to ``expected``."""
         if isinstance(got, np.ndarray) and got.size != 1:
             self.fail(
-                shown, f"returned an array of shape {got.shape}", f"one number, {_show(expected)}",
-                "returning an array: this function returns one number (for a mean, "
-                "np.mean(...) with no axis gives one).",
+                shown, _("returned an array of shape {shape}").format(shape=got.shape),
+                _("one number, {value}").format(value=_show(expected)),
+                N_("returning an array: this function returns one number (for a mean, "
+                   "np.mean(...) with no axis gives one)."),
             )
         try:
             value = float(got)
         except (TypeError, ValueError):
-            self.fail(shown, f"returned {got!r}, which is not a number", _show(expected))
+            self.fail(shown, _("returned {value}, which is not a number").format(value=repr(got)),
+                      _show(expected))
         if not np.isclose(value, expected, rtol=_RTOL, atol=0):
-            self.fail(shown, f"returned {value!r}", _show(expected), _recognise(value, mistakes))
+            self.fail(shown, _("returned {value}").format(value=repr(value)), _show(expected),
+                      _recognise(value, mistakes))
 
     def expect_array(self, got, expected, shown, mistakes=()):
         """``got`` must be a float array with the shape and values of ``expected``."""
         if not isinstance(got, np.ndarray):
             self.fail(
-                shown, f"returned {type(got).__name__} {got!r}", f"a numpy array {_show(expected)}",
-                "returning a list or a number: build the result with numpy operations.",
+                shown, _("returned {value}").format(value=f"{type(got).__name__} {got!r}"),
+                _("a numpy array {value}").format(value=_show(expected)),
+                N_("returning a list or a number: build the result with numpy operations."),
             )
         if got.shape != expected.shape:
             self.fail(
-                shown, f"returned an array of shape {got.shape}",
-                f"shape {expected.shape}: {_show(expected)}",
+                shown, _("returned an array of shape {shape}").format(shape=got.shape),
+                _("shape {shape}: {value}").format(shape=expected.shape, value=_show(expected)),
                 _recognise_shape(got, expected, mistakes))
         if not np.issubdtype(got.dtype, np.floating):
             self.fail(
-                shown, f"returned an array of dtype {got.dtype}: {_show(got)}",
-                f"floats: {_show(expected)}",
-                "an integer array: integer inputs must give a float result; convert them "
-                "with np.asarray(..., dtype=float) (np.zeros_like of an integer array is "
-                "an integer array too).",
+                shown, _("returned an array of dtype {dtype}: {value}").format(
+                    dtype=got.dtype, value=_show(got)),
+                _("floats: {value}").format(value=_show(expected)),
+                N_("an integer array: integer inputs must give a float result; convert them "
+                   "with np.asarray(..., dtype=float) (np.zeros_like of an integer array is "
+                   "an integer array too)."),
             )
         if not np.allclose(got, expected, rtol=_RTOL, atol=1e-12):
-            self.fail(shown, f"returned {_show(got)}", _show(expected), _recognise(got, mistakes))
+            self.fail(shown, _("returned {value}").format(value=_show(got)), _show(expected),
+                      _recognise(got, mistakes))
 
     def expect_state(self, got, expected, names, shown, mistakes=(), not_finite=None):
         """``got`` must be the tuple ``expected`` of float arrays (new parameters and state).
@@ -181,24 +192,26 @@ class _Checker:
         """
         wanted = ", ".join(names)
         if not isinstance(got, tuple | list) or len(got) != len(expected):
-            self.fail(shown, f"returned {type(got).__name__} {_show(got)}", f"a tuple ({wanted})",
-                      f"returning only some of ({wanted}): the caller needs the new state "
-                      "for the next step.")
+            self.fail(shown, _("returned {value}").format(
+                          value=f"{type(got).__name__} {_show(got)}"),
+                      _("a tuple ({names})").format(names=wanted),
+                      _("returning only some of ({names}): the caller needs the new state "
+                        "for the next step.").format(names=wanted))
         parts = list(zip(names, got, expected, strict=True))
         for name, part, right in parts:
             well_formed = (isinstance(part, np.ndarray) and part.shape == right.shape
                            and np.issubdtype(part.dtype, np.floating))
             if not well_formed:
                 self.expect_array(part, right, f"{shown}[{name}]")  # fails, saying why
-        if not all(_matches(part, right) for _, part, right in parts):
-            returned = ", ".join(f"{n}={_show(p)}" for n, p, _ in parts)
-            wanted_values = ", ".join(f"{n}={_show(r)}" for n, _, r in parts)
+        if not all(_matches(part, right) for _name, part, right in parts):
+            returned = ", ".join(f"{n}={_show(p)}" for n, p, _right in parts)
+            wanted_values = ", ".join(f"{n}={_show(r)}" for n, _part, r in parts)
             hint = next((name for candidate, name in mistakes
                          if all(_matches(p, c) for p, c in zip(got, candidate, strict=True))),
                         None)
             if hint is None and not all(np.all(np.isfinite(part)) for part in got):
                 hint = not_finite
-            self.fail(shown, f"returned {returned}", wanted_values, hint)
+            self.fail(shown, _("returned {value}").format(value=returned), wanted_values, hint)
 
     def expect_value_error(self, *args, broadcast=None):
         """Mismatched shapes must raise ValueError instead of broadcasting."""
@@ -210,24 +223,29 @@ class _Checker:
             return
         except Exception as error:  # the wrong exception is still a message, not a crash
             self.fail(
-                shown, f"raised {type(error).__name__}: {error}", "ValueError",
-                "check the shapes yourself and raise ValueError with a message that "
-                "names both shapes.",
+                shown, _("raised {error}").format(error=f"{type(error).__name__}: {error}"),
+                "ValueError",
+                N_("check the shapes yourself and raise ValueError with a message that "
+                   "names both shapes."),
             )
-        hint = ("comparing shapes (n,) and (n, 1): numpy broadcast them into an (n, n) "
-                "array and gave a wrong answer silently. Check "
-                "`y_true.shape == y_pred.shape` and raise ValueError otherwise.")
-        self.fail(shown, f"returned {_show(got)}",
-                  f"ValueError (the shapes {args[0].shape} and {args[1].shape} differ)",
+        hint = N_("comparing shapes (n,) and (n, 1): numpy broadcast them into an (n, n) "
+                  "array and gave a wrong answer silently. Check "
+                  "`y_true.shape == y_pred.shape` and raise ValueError otherwise.")
+        self.fail(shown, _("returned {value}").format(value=_show(got)),
+                  _("ValueError (the shapes {first} and {second} differ)").format(
+                      first=args[0].shape, second=args[1].shape),
                   hint if broadcast is None or _matches(got, broadcast) else None)
 
     def passed(self, agreed=()):
         """Print the pass line, naming the gradients that ``agreed`` with finite differences
         (not their errors: their last digits depend on the machine's arithmetic)."""
-        counted = f"all {self.cases} checks" if self.cases > 1 else "its check"
-        agree = (f"; finite differences agree on {', '.join(agreed)} (relative errors below "
-                 f"{FD_TOLERANCE:g})") if agreed else ""
-        print(f"✔ {self.name} passed {counted}{agree}.")
+        counted = (_("all {count} checks").format(count=self.cases) if self.cases > 1
+                   else _("its check"))
+        agree = _("; finite differences agree on {names} (relative errors below "
+                  "{tolerance})").format(names=", ".join(agreed),
+                                         tolerance=f"{FD_TOLERANCE:g}") if agreed else ""
+        print(_("✔ {name} passed {counted}{agree}.").format(name=self.name, counted=counted,
+                                                            agree=agree))
 
 
 def _show(value):
@@ -237,7 +255,8 @@ def _show(value):
     if isinstance(value, np.ndarray):
         text = " ".join(np.array2string(value, precision=4, threshold=12, separator=", ").split())
         dtype = "" if value.dtype == np.float64 else f", dtype={value.dtype}"
-        return f"array({text}{dtype}) of shape {value.shape}"
+        return _("array({values}) of shape {shape}").format(values=text + dtype,
+                                                            shape=value.shape)
     return repr(value)
 
 
@@ -263,34 +282,34 @@ def _recognise_shape(got, expected, mistakes):
     if named:
         return named
     if got.size == expected.size:
-        return (f"wrong shape: the result must have the shape of the input it is the "
-                f"gradient for, {expected.shape}; reshape or avoid turning vectors "
-                "into columns (n, 1) or back.")
+        return _("wrong shape: the result must have the shape of the input it is the "
+                 "gradient for, {shape}; reshape or avoid turning vectors "
+                 "into columns (n, 1) or back.").format(shape=expected.shape)
     return None
 
 
 # Named mistakes shared by several checks: the hint shown when a student's result
 # equals what that mistake produces.
-SUM_NOT_MEAN = "sum instead of mean: divide by n, the number of elements (np.mean does it)."
-ROWS_NOT_ELEMENTS = ("dividing by len(y), the number of rows, instead of y.size, the number "
+SUM_NOT_MEAN = N_("sum instead of mean: divide by n, the number of elements (np.mean does it).")
+ROWS_NOT_ELEMENTS = N_("dividing by len(y), the number of rows, instead of y.size, the number "
                      "of elements: for a 2-D array they differ.")
-MISSING_TWO = ("missing factor 2: the derivative of (y - y_)**2 with respect to y is "
+MISSING_TWO = N_("missing factor 2: the derivative of (y - y_)**2 with respect to y is "
                "2 * (y - y_).")
-WRONG_SIGN = ("wrong sign: the gradient with respect to y_pred is +2 (y_pred - y_true) / n; "
+WRONG_SIGN = N_("wrong sign: the gradient with respect to y_pred is +2 (y_pred - y_true) / n; "
               "you have (y_true - y_pred).")
-LIST_INPUT = ("Python lists not handled: `[1, 2] - [1, 2]` is an error; convert the "
+LIST_INPUT = N_("Python lists not handled: `[1, 2] - [1, 2]` is an error; convert the "
               "inputs first with np.asarray(y, dtype=float).")
-INTEGER_DIVISION = ("integer arithmetic (`//`, or an integer array): convert the inputs "
+INTEGER_DIVISION = N_("integer arithmetic (`//`, or an integer array): convert the inputs "
                     "with np.asarray(y, dtype=float).")
 
 
 MSE_HINTS = {
     "sum_not_mean": SUM_NOT_MEAN,
-    "rmse": "taking the square root: that is RMSE; MSE has none.",
-    "mae": "averaging absolute errors (that is MAE): square them.",
-    "not_squared": "forgetting to square the errors.",
-    "halved": "halving: the note's MSE has no factor 1/2.",
-    "n_minus_one": "dividing by n - 1: MSE divides by n.",
+    "rmse": N_("taking the square root: that is RMSE; MSE has none."),
+    "mae": N_("averaging absolute errors (that is MAE): square them."),
+    "not_squared": N_("forgetting to square the errors."),
+    "halved": N_("halving: the note's MSE has no factor 1/2."),
+    "n_minus_one": N_("dividing by n - 1: MSE divides by n."),
     "integer_division": INTEGER_DIVISION,
     "rows_not_elements": ROWS_NOT_ELEMENTS,
 }
@@ -305,11 +324,13 @@ MSE_GRAD_HINTS = {
     "missing_two": MISSING_TWO,
     "wrong_sign": WRONG_SIGN,
     "sum_not_mean": SUM_NOT_MEAN,
-    "two_and_sum": f"{MISSING_TWO} Also {SUM_NOT_MEAN}",
+    "two_and_sum": N_("missing factor 2: the derivative of (y - y_)**2 with respect to y is "
+                      "2 * (y - y_). Also sum instead of mean: divide by n, the number of "
+                      "elements (np.mean does it)."),
     "rows_not_elements": ROWS_NOT_ELEMENTS,
-    "column": "wrong shape: you returned a column (n, 1) for an input of shape (n,); return "
-              "the shape of y_pred.",
-    "flattened": "wrong shape: you flattened the result; return the shape of y_pred.",
+    "column": N_("wrong shape: you returned a column (n, 1) for an input of shape (n,); return "
+              "the shape of y_pred."),
+    "flattened": N_("wrong shape: you flattened the result; return the shape of y_pred."),
 }
 
 
@@ -320,11 +341,13 @@ def check_mse_grad(mse_grad):
 
 LINEAR_MSE_GRAD_HINTS = {
     "missing_two": MISSING_TWO,
-    "wrong_sign": "wrong sign: the gradient is (2/n) X.T @ (X @ w - y); you have (y - X @ w).",
+    "wrong_sign": N_("wrong sign: the gradient is (2/n) X.T @ (X @ w - y); you have "
+                     "(y - X @ w)."),
     "sum_not_mean": SUM_NOT_MEAN,
-    "divided_by_d": "dividing by d, the number of weights; divide by n, the number of examples.",
-    "stopped_early": "stopping at the gradient with respect to the predictions: the chain rule "
-                     "multiplies it by X.T to get one value per weight.",
+    "divided_by_d": N_("dividing by d, the number of weights; divide by n, the number of "
+                       "examples."),
+    "stopped_early": N_("stopping at the gradient with respect to the predictions: the chain rule "
+                     "multiplies it by X.T to get one value per weight."),
 }
 
 
@@ -334,17 +357,17 @@ def check_linear_mse_grad(linear_mse_grad):
                LINEAR_MSE_GRAD_HINTS)
 
 
-INTEGER_INPUT = ("integer arrays not handled: `theta -= ...` cannot store floats in an "
+INTEGER_INPUT = N_("integer arrays not handled: `theta -= ...` cannot store floats in an "
                  "integer array; compute a new float array, e.g. "
                  "np.asarray(theta, dtype=float) - ...")
 #: Hints for a call that raised, by the case's ``error_hint`` key.
 ERROR_HINTS = {"list_input": LIST_INPUT, "integer_input": INTEGER_INPUT}
 GD_STEP_HINTS = {
-    "ascent": "adding the gradient (that climbs uphill): gradient descent subtracts it, "
-              "theta - lr * grad.",
-    "no_lr": "ignoring lr: the step is lr * grad, not grad.",
-    "step_only": "returning the step instead of the new parameters theta - lr * grad.",
-    "divided_by_lr": "dividing by lr: the step is lr * grad.",
+    "ascent": N_("adding the gradient (that climbs uphill): gradient descent subtracts it, "
+              "theta - lr * grad."),
+    "no_lr": N_("ignoring lr: the step is lr * grad, not grad."),
+    "step_only": N_("returning the step instead of the new parameters theta - lr * grad."),
+    "divided_by_lr": N_("dividing by lr: the step is lr * grad."),
 }
 
 
@@ -354,17 +377,17 @@ def check_gd_step(gd_step):
 
 
 #: On a Hessian whose largest entry is on its diagonal the two look alike.
-LARGEST_ENTRY = ("using the largest entry of the Hessian (on its diagonal or not): it equals "
+LARGEST_ENTRY = N_("using the largest entry of the Hessian (on its diagonal or not): it equals "
                  "λ_max only for a diagonal Hessian; use np.linalg.eigvalsh.")
 MAX_STABLE_LR_HINTS = {
-    "smallest": "using the smallest eigenvalue: the edge is set by the largest, 2 / λ_max.",
-    "no_two": "forgetting the factor 2: the edge is 2 / λ_max (1 / λ_max is where "
-              "oscillation starts).",
-    "trace": "using the trace, the sum of all eigenvalues; take the largest eigenvalue "
-             "(np.linalg.eigvalsh).",
+    "smallest": N_("using the smallest eigenvalue: the edge is set by the largest, 2 / λ_max."),
+    "no_two": N_("forgetting the factor 2: the edge is 2 / λ_max (1 / λ_max is where "
+              "oscillation starts)."),
+    "trace": N_("using the trace, the sum of all eigenvalues; take the largest eigenvalue "
+             "(np.linalg.eigvalsh)."),
     "diagonal": LARGEST_ENTRY,
     "largest_entry": LARGEST_ENTRY,
-    "inverted": "inverting the formula: it is 2 / λ_max.",
+    "inverted": N_("inverting the formula: it is 2 / λ_max."),
 }
 
 
@@ -374,13 +397,13 @@ def check_max_stable_lr(max_stable_lr):
 
 
 EXPONENTIAL_DECAY_HINTS = {
-    "staircase": "staircase ignored or inverted: staircase=True floors the exponent, "
-                 "floor(step / decay_steps); staircase=False does not.",
-    "every_step": "decaying every step: the exponent is step / decay_steps, so the rate is "
-                  "multiplied by decay_rate once every decay_steps steps.",
-    "upside_down": "the exponent upside down: it is step / decay_steps.",
-    "rounded": "rounding: staircase uses the floor, np.floor(step / decay_steps).",
-    "one_minus_rate": "using 1 - decay_rate: the rate is multiplied by decay_rate itself.",
+    "staircase": N_("staircase ignored or inverted: staircase=True floors the exponent, "
+                 "floor(step / decay_steps); staircase=False does not."),
+    "every_step": N_("decaying every step: the exponent is step / decay_steps, so the rate is "
+                  "multiplied by decay_rate once every decay_steps steps."),
+    "upside_down": N_("the exponent upside down: it is step / decay_steps."),
+    "rounded": N_("rounding: staircase uses the floor, np.floor(step / decay_steps)."),
+    "one_minus_rate": N_("using 1 - decay_rate: the rate is multiplied by decay_rate itself."),
 }
 
 
@@ -391,6 +414,17 @@ def check_exponential_decay(exponential_decay):
                EXPONENTIAL_DECAY_HINTS)
 
 
+NOT_UPDATING = N_("not updating w: assign the result, w = optimizers.gd_step(w, grad, lr).")
+
+
+def _weights(shown):
+    return _("{call}[0], the weights,").format(call=shown)
+
+
+def _history(shown):
+    return _("{call}[1], the history,").format(call=shown)
+
+
 def check_training(train, data):
     """Check a gradient-descent training loop ``train(w0, X, y, lr, steps) -> (w, history)``.
 
@@ -399,27 +433,28 @@ def check_training(train, data):
     and after each), which must not increase.
     """
     checker = _Checker("train", train, ("w0", "X", "y", "lr", "steps"),
-                       where="the cell above that defines `train`")
+                       where=_("the cell above that defines `train`"))
     (case,) = _cases("train")
     lr, steps = case["args"]
     w = case["right"]
     got, shown = checker.call(np.zeros(2), data.X, data.y, lr, steps)
     if not (isinstance(got, tuple) and len(got) == 2):
-        checker.fail(shown, f"returned {type(got).__name__}", "a pair (w, history)")
+        checker.fail(shown, _("returned {value}").format(value=type(got).__name__),
+                     _("a pair (w, history)"))
     got_w, history = got
-    checker.expect_array(np.asarray(got_w, dtype=float), w, f"{shown}[0], the weights,", [
-        (value, "not updating w: assign the result, w = optimizers.gd_step(w, grad, lr).")
-        for _, value in case["mistakes"]])
+    checker.expect_array(np.asarray(got_w, dtype=float), w, _weights(shown), [
+        (value, NOT_UPDATING) for _key, value in case["mistakes"]])
     history = np.asarray(history, dtype=float)
     if history.shape != (steps + 1,):
         checker.fail(
-            f"{shown}[1], the history,", f"has {history.size} losses",
-            f"{steps + 1}: the loss before the first step and after each of the {steps}",
-            "recording the loss only before (or only after) each step.")
+            _history(shown), _("has {count} losses").format(count=history.size),
+            _("{count}: the loss before the first step and after each of the {steps}").format(
+                count=steps + 1, steps=steps),
+            N_("recording the loss only before (or only after) each step."))
     if np.any(np.diff(history) > 0):
-        checker.fail(f"{shown}[1], the history,", f"is {_show(history)}",
-                     "losses that never increase (the rate is small enough here)",
-                     "recording something other than the loss of the current w.")
+        checker.fail(_history(shown), _("is {value}").format(value=_show(history)),
+                     _("losses that never increase (the rate is small enough here)"),
+                     N_("recording something other than the loss of the current w."))
     checker.passed()
 
 
@@ -429,46 +464,52 @@ def check_lr_choice(lr, problem, theta0, tol, budget):
     Runs plain gradient descent (this module's own, not the student's) and reports
     how many steps it took, or how far it got.
     """
-    where = "`lr` in the cell above"
+    where = _("`lr` in the cell above")
     if lr is None:
-        raise ExerciseNotWritten("lr", where, "lr is not written yet: fill in the cell above "
-                                 "with your choice, e.g. `lr = 0.1`, and re-run both cells.")
+        raise ExerciseNotWritten("lr", where, _("lr is not written yet: fill in the cell above "
+                                                "with your choice, e.g. `lr = 0.1`, and re-run "
+                                                "both cells."))
     theta = np.array(theta0, dtype=float)
     for step in range(budget + 1):
         loss = problem.loss(theta)
         if loss < tol:
-            print(f"✔ lr = {lr:g} reaches loss {loss:.1e} < {tol:g} in {step} steps "
-                  f"(budget {budget}).")
+            print(_("✔ lr = {lr} reaches loss {loss} < {tol} in {step} steps "
+                    "(budget {budget}).").format(lr=f"{lr:g}", loss=f"{loss:.1e}",
+                                                 tol=f"{tol:g}", step=step, budget=budget))
             return
         if not np.isfinite(loss) or loss > 1e12:
             break
         theta = theta - lr * problem.grad(theta)
     hessian = problem.hessian(theta)
     edge = 2 / np.linalg.eigvalsh(hessian).max()
-    call = f"gradient descent with lr = {lr!r} from {theta0!r} for {budget} steps"
-    expected = f"the loss below {tol:g}"
-    fix = "Choose another value for `lr` in the cell above and re-run both cells."
+    call = _("gradient descent with lr = {lr} from {theta0} for {budget} steps").format(
+        lr=repr(lr), theta0=repr(theta0), budget=budget)
+    expected = _("the loss below {tol}").format(tol=f"{tol:g}")
+    fix = _("Choose another value for `lr` in the cell above and re-run both cells.")
     if lr >= edge:
-        raise CheckFailed("lr", call, "diverges", expected,
-                          f"lr above the stability edge 2/λ_max = {edge:.3g}: every step "
-                          "overshoots by more than it corrects.", where, fix)
-    raise CheckFailed("lr", call, f"converges too slowly: the loss is {loss:.2e} at the end",
-                      expected, "lr too small for the step budget: the slowest direction "
-                      "shrinks by only a little per step; go closer to the stability edge.",
+        raise CheckFailed("lr", call, _("diverges"), expected,
+                          _("lr above the stability edge 2/λ_max = {edge}: every step "
+                            "overshoots by more than it corrects.").format(edge=f"{edge:.3g}"),
+                          where, fix)
+    raise CheckFailed("lr", call, _("converges too slowly: the loss is {loss} at the end").format(
+                          loss=f"{loss:.2e}"),
+                      expected, N_("lr too small for the step budget: the slowest direction "
+                                   "shrinks by only a little per step; go closer to the "
+                                   "stability edge."),
                       where, fix)
 
 
 MINIBATCH_HINTS = {
-    "not_shuffled": "not shuffled: the batches follow the stored order 0, 1, 2, ...; draw a "
-                    "random order first, rng.permutation(n), then cut it into batches.",
-    "dropped_last": "the last, smaller batch dropped: when n is not a multiple of batch_size "
+    "not_shuffled": N_("not shuffled: the batches follow the stored order 0, 1, 2, ...; draw a "
+                    "random order first, rng.permutation(n), then cut it into batches."),
+    "dropped_last": N_("the last, smaller batch dropped: when n is not a multiple of batch_size "
                     "keep it (range(0, n, batch_size) reaches it), or its examples are never "
-                    "used.",
+                    "used."),
 }
-UNUSED_RNG = ("the rng argument not used (np.random's global state, or a generator of your "
+UNUSED_RNG = N_("the rng argument not used (np.random's global state, or a generator of your "
               "own): draw the order with rng.permutation(n), so that a run is reproducible "
               "from its seed.")
-REPEATED = ("examples drawn at random for each batch (with replacement, e.g. rng.integers or "
+REPEATED = N_("examples drawn at random for each batch (with replacement, e.g. rng.integers or "
             "rng.choice): some come twice and others never. Shuffle once per epoch, "
             "rng.permutation(n), and cut that order into batches.")
 
@@ -488,35 +529,37 @@ def check_minibatch_indices(minibatch_indices):
                  f"rng=np.random.default_rng({seed}))")
         got, shown = checker.call(n, batch_size, rng, shown=shown)
         if not isinstance(got, list | tuple):
-            checker.fail(shown, f"returned {type(got).__name__} {_show(got)}",
-                         "a list of index arrays", "returning one array: return a list of 1-D "
-                         "arrays, one per batch (the last may be shorter, so they cannot form "
-                         "one 2-D array).")
+            checker.fail(shown, _("returned {value}").format(
+                             value=f"{type(got).__name__} {_show(got)}"),
+                         _("a list of index arrays"), N_(
+                             "returning one array: return a list of 1-D arrays, one per batch "
+                             "(the last may be shorter, so they cannot form one 2-D array)."))
         for batch in got:
             if not (isinstance(batch, np.ndarray) and batch.ndim == 1
                     and np.issubdtype(batch.dtype, np.integer)):
-                checker.fail(shown, f"returned a batch {_show(batch)}",
-                             "1-D integer arrays of indices",
-                             "indices must be integers to pick rows, X[batch]; "
-                             "rng.permutation(n) gives an integer array, and slicing it keeps "
-                             "that.")
+                checker.fail(shown, _("returned a batch {value}").format(value=_show(batch)),
+                             _("1-D integer arrays of indices"),
+                             N_("indices must be integers to pick rows, X[batch]; "
+                                "rng.permutation(n) gives an integer array, and slicing it "
+                                "keeps that."))
         everything = np.concatenate(got) if len(got) else np.array([], dtype=int)
         if not np.array_equal(np.sort(everything), np.arange(n)):
             repeated = len(np.unique(everything)) < everything.size
-            checker.fail(shown, f"returned {_epoch_text(got)}",
-                         f"each of 0 .. {n - 1} exactly once in the epoch",
+            checker.fail(shown, _("returned {value}").format(value=_epoch_text(got)),
+                         _("each of 0 .. {last} exactly once in the epoch").format(last=n - 1),
                          REPEATED if repeated else _recognise_epoch(got, case["mistakes"]))
         sizes = [len(batch) for batch in got]
         if any(size != batch_size for size in sizes[:-1]) or not 0 < sizes[-1] <= batch_size:
-            checker.fail(shown, f"returned batches of sizes {sizes}",
-                         f"batches of {batch_size}, except perhaps a smaller last one")
+            checker.fail(shown, _("returned batches of sizes {sizes}").format(sizes=sizes),
+                         _("batches of {size}, except perhaps a smaller last one").format(
+                             size=batch_size))
         if not all(np.array_equal(g, r) for g, r in zip(got, case["right"], strict=False)) \
                 or len(got) != len(case["right"]):
             hint = _recognise_epoch(got, case["mistakes"])
             if hint is None and rng.bit_generator.state == untouched:
                 hint = UNUSED_RNG
-            checker.fail(shown, f"returned {_epoch_text(got)}", _epoch_text(case["right"]),
-                         hint or (
+            checker.fail(shown, _("returned {value}").format(value=_epoch_text(got)),
+                         _epoch_text(case["right"]), hint or N_(
                              "a valid epoch, but not the order rng.permutation(n) gives: draw "
                              "the order once with rng.permutation(n) and cut it into "
                              "consecutive pieces."))
@@ -532,13 +575,13 @@ def _recognise_epoch(got, mistakes):
 
 
 SGD_TRAINING_HINTS = {
-    "not_shuffled": "not shuffled: the batches follow the stored order; take them from "
-                    "batches.minibatch_indices(n, batch_size, rng).",
-    "one_shuffle": "one order reused in every epoch: call batches.minibatch_indices(n, "
+    "not_shuffled": N_("not shuffled: the batches follow the stored order; take them from "
+                    "batches.minibatch_indices(n, batch_size, rng)."),
+    "one_shuffle": N_("one order reused in every epoch: call batches.minibatch_indices(n, "
                    "batch_size, rng) once per epoch, inside the epoch loop, so that each epoch "
-                   "has a new order.",
-    "full_batch": "the gradient of all the data at every step: use the batch's rows, "
-                  "losses.linear_mse_grad(w, X[batch], y[batch]).",
+                   "has a new order."),
+    "full_batch": N_("the gradient of all the data at every step: use the batch's rows, "
+                  "losses.linear_mse_grad(w, X[batch], y[batch])."),
 }
 
 
@@ -552,7 +595,7 @@ def check_sgd_training(train_sgd, data):
     """
     checker = _Checker("train_sgd", train_sgd,
                        ("w0", "X", "y", "lr", "batch_size", "epochs", "rng"),
-                       where="the cell above that defines `train_sgd`")
+                       where=_("the cell above that defines `train_sgd`"))
     (case,) = _cases("train_sgd")
     lr, batch_size, epochs, seed = case["args"]
     right_w, right_history = case["right"]
@@ -561,44 +604,45 @@ def check_sgd_training(train_sgd, data):
     got, shown = checker.call(np.zeros(2), data.X, data.y, lr, batch_size, epochs,
                               np.random.default_rng(seed), shown=shown)
     if not (isinstance(got, tuple) and len(got) == 2):
-        checker.fail(shown, f"returned {type(got).__name__}", "a pair (w, history)")
+        checker.fail(shown, _("returned {value}").format(value=type(got).__name__),
+                     _("a pair (w, history)"))
     got_w, history = got
     history = np.asarray(history, dtype=float)
     steps = len(right_history) - 1
     if history.shape != right_history.shape:
         checker.fail(
-            f"{shown}[1], the history,", f"has {history.size} losses",
-            f"{steps + 1}: the loss before the first step and after each of the {steps} steps "
-            f"({epochs} epochs of {steps // epochs} batches)",
-            {epochs + 1: "recording the loss once per epoch: record it after every step.",
-             steps: "recording the loss only before (or only after) each step."}.get(
-                history.size, "record the loss once before the first step and once after "
-                              "every step."))
+            _history(shown), _("has {count} losses").format(count=history.size),
+            _("{count}: the loss before the first step and after each of the {steps} steps "
+              "({epochs} epochs of {batches} batches)").format(
+                count=steps + 1, steps=steps, epochs=epochs, batches=steps // epochs),
+            {epochs + 1: N_("recording the loss once per epoch: record it after every step."),
+             steps: N_("recording the loss only before (or only after) each step.")}.get(
+                history.size, N_("record the loss once before the first step and once after "
+                                 "every step.")))
     mistakes = [(value[0], SGD_TRAINING_HINTS[key]) for key, value in case["mistakes"]]
-    mistakes.append((np.zeros(2), "not updating w: assign the result, "
-                                  "w = optimizers.gd_step(w, grad, lr)."))
-    checker.expect_array(np.asarray(got_w, dtype=float), right_w, f"{shown}[0], the weights,",
-                         mistakes)
+    mistakes.append((np.zeros(2), NOT_UPDATING))
+    checker.expect_array(np.asarray(got_w, dtype=float), right_w, _weights(shown), mistakes)
     if not np.allclose(history, right_history, rtol=_RTOL, atol=1e-12):
-        checker.fail(f"{shown}[1], the history,", f"is {_show(history)}", _show(right_history),
-                     "recording something other than the loss of all the data, "
-                     "losses.mse(y, X @ w), before the first step and after each step.")
+        checker.fail(_history(shown), _("is {value}").format(value=_show(history)),
+                     _show(right_history),
+                     N_("recording something other than the loss of all the data, "
+                        "losses.mse(y, X @ w), before the first step and after each step."))
     checker.passed()
 
 
-EMA_MOMENTUM = ("the exponential-moving-average form v = beta * v + (1 - beta) * grad. That "
+EMA_MOMENTUM = N_("the exponential-moving-average form v = beta * v + (1 - beta) * grad. That "
                 "is not wrong maths: it is the same method with the learning rate scaled by "
                 "(1 - beta) (notebook 05 proves it). This course, the note, TensorFlow's "
                 "MomentumOptimizer and PyTorch's SGD use velocity = beta * velocity + grad.")
 MOMENTUM_HINTS = {
     "ema": EMA_MOMENTUM,
-    "velocity_after": "updating the velocity after the step: the note updates d first, "
-                      "d = beta * d + grad, then steps with the new d.",
-    "wrong_sign": "wrong sign: theta - lr * velocity.",
-    "velocity_sign": "wrong sign of the velocity: velocity = beta * velocity + grad.",
-    "swapped": "beta and lr swapped: velocity = beta * velocity + grad, theta - lr * velocity.",
-    "order": "returning (velocity, theta): return (theta, velocity).",
-    "gradient_step": "stepping with the gradient instead of the velocity.",
+    "velocity_after": N_("updating the velocity after the step: the note updates d first, "
+                      "d = beta * d + grad, then steps with the new d."),
+    "wrong_sign": N_("wrong sign: theta - lr * velocity."),
+    "velocity_sign": N_("wrong sign of the velocity: velocity = beta * velocity + grad."),
+    "swapped": N_("beta and lr swapped: velocity = beta * velocity + grad, theta - lr * velocity."),
+    "order": N_("returning (velocity, theta): return (theta, velocity)."),
+    "gradient_step": N_("stepping with the gradient instead of the velocity."),
 }
 
 
@@ -610,9 +654,9 @@ def check_momentum_step(momentum_step):
 
 
 NESTEROV_HINTS = {
-    "plain": "plain momentum: Nesterov steps with grad + beta * velocity, a look-ahead.",
-    "stale_velocity": "returning the velocity from before the update: return the new one, "
-                      "d = beta * d + grad, or the next step starts from a stale velocity.",
+    "plain": N_("plain momentum: Nesterov steps with grad + beta * velocity, a look-ahead."),
+    "stale_velocity": N_("returning the velocity from before the update: return the new one, "
+                      "d = beta * d + grad, or the next step starts from a stale velocity."),
 }
 
 
@@ -623,20 +667,19 @@ def check_nesterov_step(nesterov_step):
                NESTEROV_HINTS, ("theta", "velocity"))
 
 
-BIAS_T = ("bias correction with t {}: t is the number of this step, 1 on the first step.")
 ADAM_HINTS = {
-    "no_correction": "no bias correction: divide m by (1 - beta1**t) and v by (1 - beta2**t) "
-                     "before the step (Algorithm 1).",
-    "eps_inside": "eps inside the square root: the paper adds it after, sqrt(v_hat) + eps.",
-    "epsilon_hat": "TensorFlow 1's epsilon-hat form (lr_t = lr * sqrt(1 - beta2**t) / "
+    "no_correction": N_("no bias correction: divide m by (1 - beta1**t) and v by (1 - beta2**t) "
+                     "before the step (Algorithm 1)."),
+    "eps_inside": N_("eps inside the square root: the paper adds it after, sqrt(v_hat) + eps."),
+    "epsilon_hat": N_("TensorFlow 1's epsilon-hat form (lr_t = lr * sqrt(1 - beta2**t) / "
                    "(1 - beta1**t), then eps added to sqrt(v), not sqrt(v_hat)): the paper's "
                    "'epsilon hat'. The course uses Algorithm 1 as written, eps added to "
-                   "sqrt(v_hat).",
-    "corrected_state": "returning the corrected m_hat and v_hat as the state: return m and v "
-                       "uncorrected, or the next step corrects them twice.",
-    "g_not_squared": "g instead of g**2 in v: the second moment averages squared gradients.",
-    "t-1": BIAS_T.format("-1"),
-    "t+1": BIAS_T.format("+1"),
+                   "sqrt(v_hat)."),
+    "corrected_state": N_("returning the corrected m_hat and v_hat as the state: return m and v "
+                       "uncorrected, or the next step corrects them twice."),
+    "g_not_squared": N_("g instead of g**2 in v: the second moment averages squared gradients."),
+    "t-1": N_("bias correction with t -1: t is the number of this step, 1 on the first step."),
+    "t+1": N_("bias correction with t +1: t is the number of this step, 1 on the first step."),
 }
 
 
@@ -645,31 +688,32 @@ def check_adam_step(adam_step):
     _run_cases(_Checker("adam_step", adam_step,
                         ("theta", "grad", "m", "v", "t", "lr", "beta1", "beta2", "eps")),
                ADAM_HINTS, ("theta", "m", "v"),
-               not_finite="NaN or inf: a division by zero (bias correction with t - 1, which "
-                          "is 0 on the first step: t starts at 1) or the square root of a "
-                          "negative number (v averages g**2, never g).")
+               not_finite=N_("NaN or inf: a division by zero (bias correction with t - 1, which "
+                             "is 0 on the first step: t starts at 1) or the square root of a "
+                             "negative number (v averages g**2, never g)."))
 
 
-EPS_INSIDE = "eps inside the square root: sqrt(s) + eps."
+EPS_INSIDE = N_("eps inside the square root: sqrt(s) + eps.")
 
 
 def check_rmsprop_step(rmsprop_step):
     """Check the bonus ``rmsprop_step`` against PyTorch's RMSprop."""
     checker = _Checker("rmsprop_step", rmsprop_step, ("theta", "grad", "s", "lr", "rho", "eps"))
-    _run_cases(checker, {"eps_inside": EPS_INSIDE, "summed": "summing the squares (that is "
-                         "AdaGrad): RMSProp averages them with rho."}, ("theta", "s"))
+    _run_cases(checker, {"eps_inside": EPS_INSIDE, "summed": N_(
+        "summing the squares (that is AdaGrad): RMSProp averages them with rho.")},
+        ("theta", "s"))
 
 
 def check_adagrad_step(adagrad_step):
     """Check the bonus ``adagrad_step`` against PyTorch's Adagrad."""
     _run_cases(_Checker("adagrad_step", adagrad_step, ("theta", "grad", "s", "lr", "eps")),
                {"eps_inside": EPS_INSIDE,
-                "old_sum": "dividing by the old sum: add g**2 first, then step."},
+                "old_sum": N_("dividing by the old sum: add g**2 first, then step.")},
                ("theta", "s"))
 
 
 DENSE_FORWARD_HINTS = {
-    "no_bias": "the bias left out: the layer adds b to every row of X @ W.",
+    "no_bias": N_("the bias left out: the layer adds b to every row of X @ W."),
 }
 
 
@@ -679,21 +723,21 @@ def check_dense_forward(dense_forward):
 
 
 DENSE_BACKWARD_HINTS = {
-    "db_mean": "db averaged over the examples: b is added to every row, so the rows' "
-               "gradients add up (the 1/n of the mean loss is already inside dZ).",
-    "divided_by_n": "divided by n again: dZ already holds the 1/n of the mean loss; the "
-                    "layer passes it on and adds none of its own.",
-    "db_rows": "db summed over the wrong axis: one value per output unit, summed over the "
-               "examples (axis 0).",
-    "dW_transposed": "dW transposed: dW has the shape of W, (d, m). Of X (n, d) and dZ "
-                     "(n, m), which product has that shape?",
-    "dX_not_transposed": "dX through W itself: an input X[i, j] reaches output Z[i, c] "
+    "db_mean": N_("db averaged over the examples: b is added to every row, so the rows' "
+               "gradients add up (the 1/n of the mean loss is already inside dZ)."),
+    "divided_by_n": N_("divided by n again: dZ already holds the 1/n of the mean loss; the "
+                    "layer passes it on and adds none of its own."),
+    "db_rows": N_("db summed over the wrong axis: one value per output unit, summed over the "
+               "examples (axis 0)."),
+    "dW_transposed": N_("dW transposed: dW has the shape of W, (d, m). Of X (n, d) and dZ "
+                     "(n, m), which product has that shape?"),
+    "dX_not_transposed": N_("dX through W itself: an input X[i, j] reaches output Z[i, c] "
                          "through W[j, c]. dX has the shape of X, (n, d): of dZ (n, m) and "
-                         "W (d, m), which product has it?",
+                         "W (d, m), which product has it?"),
 }
 
 
-PRODUCT_SHAPES = ("if the error is about shapes: write down each array's shape, dZ (n, m), "
+PRODUCT_SHAPES = N_("if the error is about shapes: write down each array's shape, dZ (n, m), "
                   "X (n, d), W (d, m), and the shape each result must have, dX that of X, "
                   "dW that of W, db that of b. dX and dW are each a product of two of them, "
                   "one transposed; db is a sum over one axis.")
@@ -716,11 +760,11 @@ def check_dense_backward(dense_backward, dense_forward):
 
 
 RELU_FORWARD_HINTS = {
-    "reduced": "np.max(Z, 0) takes the largest entry of each column (a reduction over "
-               "axis 0); the ReLU is elementwise: np.maximum compares each entry with 0.",
-    "absolute": "the absolute value: a negative pre-activation gives 0, not its size.",
-    "negative_part": "the negative part kept: the ReLU keeps the positive entries and "
-                     "sets the others to 0.",
+    "reduced": N_("np.max(Z, 0) takes the largest entry of each column (a reduction over "
+               "axis 0); the ReLU is elementwise: np.maximum compares each entry with 0."),
+    "absolute": N_("the absolute value: a negative pre-activation gives 0, not its size."),
+    "negative_part": N_("the negative part kept: the ReLU keeps the positive entries and "
+                     "sets the others to 0."),
 }
 
 
@@ -730,14 +774,14 @@ def check_relu_forward(relu_forward):
 
 
 RELU_BACKWARD_HINTS = {
-    "mask_from_dA": "the mask taken from dA: whether a unit passes gradient back depends on "
-                    "what it did in the forward pass, Z > 0, not on the gradient it receives.",
-    "mask_only": "the ReLU's derivative alone: the chain rule multiplies it by the incoming "
-                 "gradient dA.",
-    "times_A": "multiplied by A = max(Z, 0): the ReLU's derivative is 1 where Z > 0 and 0 "
-               "elsewhere, not its output.",
-    "no_mask": "dA passed through unchanged: a unit that was off (Z <= 0) passes no "
-               "gradient back.",
+    "mask_from_dA": N_("the mask taken from dA: whether a unit passes gradient back depends on "
+                    "what it did in the forward pass, Z > 0, not on the gradient it receives."),
+    "mask_only": N_("the ReLU's derivative alone: the chain rule multiplies it by the incoming "
+                 "gradient dA."),
+    "times_A": N_("multiplied by A = max(Z, 0): the ReLU's derivative is 1 where Z > 0 and 0 "
+               "elsewhere, not its output."),
+    "no_mask": N_("dA passed through unchanged: a unit that was off (Z <= 0) passes no "
+               "gradient back."),
 }
 
 
@@ -755,24 +799,24 @@ def check_relu_backward(relu_backward, relu_forward):
     checker.passed(agreed)
 
 
-OVERFLOW = ("overflow in the softmax: np.exp of a score above about 710 is inf, and inf / inf "
+OVERFLOW = N_("overflow in the softmax: np.exp of a score above about 710 is inf, and inf / inf "
             "is NaN; and a probability that underflowed to 0 has np.log of -inf. Subtract each "
             "row's largest score before np.exp (the probabilities do not change), and compute "
             "log P from the shifted scores, not as np.log(P).")
 SOFTMAX_HINTS = {
-    "no_one_hot": "the gradient without subtracting the one-hot target: the loss of an "
+    "no_one_hot": N_("the gradient without subtracting the one-hot target: the loss of an "
                   "example pushes every score down by its probability and pulls its true "
-                  "class's score up by 1: subtract 1 at the true class, dZ = (P - Y) / n.",
-    "not_averaged": "the loss (and its gradient) summed over the batch, not averaged: off "
-                    "by the batch size n.",
-    "grad_not_averaged": "the gradient of a sum: the loss is the mean over the n examples, "
-                         "so its gradient has a factor 1/n too.",
-    "loss_all_classes": "the loss averaged over every class's -log P: the cross-entropy of "
+                  "class's score up by 1: subtract 1 at the true class, dZ = (P - Y) / n."),
+    "not_averaged": N_("the loss (and its gradient) summed over the batch, not averaged: off "
+                    "by the batch size n."),
+    "grad_not_averaged": N_("the gradient of a sum: the loss is the mean over the n examples, "
+                         "so its gradient has a factor 1/n too."),
+    "loss_all_classes": N_("the loss averaged over every class's -log P: the cross-entropy of "
                         "an example is -log P[i, y_i], of its true class only; average those "
-                        "n values.",
-    "loss_sign": "the loss's sign: the cross-entropy -log P[i, y_i] is positive.",
-    "batch_axis": "the softmax taken over the batch (axis 0): each example's probabilities "
-                  "are over its classes, along axis 1, and each row sums to 1.",
+                        "n values."),
+    "loss_sign": N_("the loss's sign: the cross-entropy -log P[i, y_i] is positive."),
+    "batch_axis": N_("the softmax taken over the batch (axis 0): each example's probabilities "
+                  "are over its classes, along axis 1, and each row sums to 1."),
 }
 
 
@@ -797,10 +841,11 @@ def _expect_parts(checker, got, case, names, shown, hints, not_finite=None):
     ``not_finite`` names the likely mistake when a part holds NaN or inf."""
     right = case["right"]
     if not isinstance(got, tuple | list) or len(got) != len(right):
-        checker.fail(shown, f"returned {type(got).__name__} {_show(got)}",
-                     f"a tuple ({', '.join(names)})")
+        checker.fail(shown, _("returned {value}").format(
+                         value=f"{type(got).__name__} {_show(got)}"),
+                     _("a tuple ({names})").format(names=", ".join(names)))
     if not all(_finite(part) for part in got):
-        checker.fail(shown, "returned NaN or inf", "finite values", not_finite)
+        checker.fail(shown, _("returned NaN or inf"), _("finite values"), not_finite)
     # a mistake that explains every part goes first: two can agree on one part
     variants = sorted(case["mistakes"], key=lambda mistake: not all(
         _matches(part, wrong) for part, wrong in zip(got, mistake[1], strict=True)))
@@ -826,34 +871,35 @@ def _finite_differences(checker, shown, grads, names, inputs, loss, tolerance=FD
 
         errors[name] = relative_error(grad, numerical_gradient(loss_of, inputs[index]))
         if not errors[name] < tolerance:
-            checker.fail(f"{shown}[{name}], against finite differences of the layer's "
-                         "forward pass", f"a relative error of {errors[name]:.1e}",
-                         f"below {tolerance:g}",
-                         "a gradient right on the cases above but not on this layer of "
-                         "other shapes: do not rely on the shapes of a particular case.")
+            checker.fail(_("{call}[{name}], against finite differences of the layer's "
+                           "forward pass").format(call=shown, name=name),
+                         _("a relative error of {error}").format(error=f"{errors[name]:.1e}"),
+                         _("below {tolerance}").format(tolerance=f"{tolerance:g}"),
+                         N_("a gradient right on the cases above but not on this layer of "
+                            "other shapes: do not rely on the shapes of a particular case."))
     return list(errors)
 
 
 MLP_MISTAKES = {
-    "no_one_hot": "the softmax gradient without subtracting the one-hot target: "
-                  "dZ2 = (P - Y) / n, where Y has a 1 at each example's true class.",
-    "mask_from_a1": "the ReLU's gradient left out (or its mask taken as A1 >= 0, which holds "
+    "no_one_hot": N_("the softmax gradient without subtracting the one-hot target: "
+                  "dZ2 = (P - Y) / n, where Y has a 1 at each example's true class."),
+    "mask_from_a1": N_("the ReLU's gradient left out (or its mask taken as A1 >= 0, which holds "
                     "everywhere): dZ1 = dA1 * (Z1 > 0); a unit that was off passes no "
-                    "gradient back.",
-    "bias_axis": "bias gradients summed over the wrong axis: sum dZ over the examples, "
-                 "axis=0, to get one value per unit.",
-    "not_averaged": "the loss (or its gradients) summed over the batch, not averaged (off by "
-                    "the batch size n): the loss is a mean, so dZ2 = (P - Y) / n.",
-    "transposed": "transposed weight gradients: dW1 = X.T @ dZ1 has the shape of W1, (d, h).",
-    "pre_activation": "dW2 from the hidden layer's pre-activation Z1: W2 multiplies the ReLU's "
-                      "output, so dW2 = A1.T @ dZ2.",
-    "no_b1": "the forward pass without b1: Z1 = X @ W1 + b1.",
-    "no_relu": "no ReLU in the forward pass: A1 = max(Z1, 0) (and the mask Z1 > 0 in the "
-               "backward pass); without it the two layers are one linear map.",
-    "loss_all_classes": "the loss averaged over every class's -log P: the cross-entropy of an "
+                    "gradient back."),
+    "bias_axis": N_("bias gradients summed over the wrong axis: sum dZ over the examples, "
+                 "axis=0, to get one value per unit."),
+    "not_averaged": N_("the loss (or its gradients) summed over the batch, not averaged (off by "
+                    "the batch size n): the loss is a mean, so dZ2 = (P - Y) / n."),
+    "transposed": N_("transposed weight gradients: dW1 = X.T @ dZ1 has the shape of W1, (d, h)."),
+    "pre_activation": N_("dW2 from the hidden layer's pre-activation Z1: W2 multiplies the ReLU's "
+                      "output, so dW2 = A1.T @ dZ2."),
+    "no_b1": N_("the forward pass without b1: Z1 = X @ W1 + b1."),
+    "no_relu": N_("no ReLU in the forward pass: A1 = max(Z1, 0) (and the mask Z1 > 0 in the "
+               "backward pass); without it the two layers are one linear map."),
+    "loss_all_classes": N_("the loss averaged over every class's -log P: the cross-entropy of an "
                         "example is -log P[i, y_i], of its true class only; average those n "
-                        "values.",
-    "loss_sign": "the loss's sign: the cross-entropy -log P[i, y_i] is positive.",
+                        "values."),
+    "loss_sign": N_("the loss's sign: the cross-entropy -log P[i, y_i] is positive."),
 }
 def check_mlp_loss_and_grads(mlp_loss_and_grads):
     """Check ``mlp_loss_and_grads`` against the chain rule, on networks with dead ReLUs."""
@@ -864,20 +910,22 @@ def check_mlp_loss_and_grads(mlp_loss_and_grads):
         got, shown = checker.call(params, X, y)
         for key, value in params.items():
             if not np.array_equal(value, kept[key]):
-                checker.fail(shown, f"changed params[{key!r}]",
-                             hint="mutating the caller's array: compute new arrays.")
+                checker.fail(shown, _("changed params[{key}]").format(key=repr(key)),
+                             hint=N_("mutating the caller's array: compute new arrays."))
         if not (isinstance(got, tuple) and len(got) == 2 and isinstance(got[1], dict)):
-            checker.fail(shown, f"returned {type(got).__name__}",
-                         "a pair (loss, grads) with grads a dict")
+            checker.fail(shown, _("returned {value}").format(value=type(got).__name__),
+                         _("a pair (loss, grads) with grads a dict"))
         loss, grads = got
         right_loss, right = case["right"]
         variants = dict(case["mistakes"])
         if sorted(grads) != sorted(right):
-            checker.fail(f"{shown}[1]", f"has keys {sorted(grads)}", f"{sorted(right)}")
+            checker.fail(f"{shown}[1]", _("has keys {keys}").format(keys=sorted(grads)),
+                         f"{sorted(right)}")
         if not all(_finite(value) for value in (loss, *grads.values())):
-            checker.fail(shown, "returned NaN or inf in the loss or the gradients",
-                         f"finite values (the loss is {right_loss:.6g})", OVERFLOW)
-        checker.expect_number(loss, right_loss, f"{shown}[0], the loss,",
+            checker.fail(shown, _("returned NaN or inf in the loss or the gradients"),
+                         _("finite values (the loss is {loss})").format(loss=f"{right_loss:.6g}"),
+                         OVERFLOW)
+        checker.expect_number(loss, right_loss, _("{call}[0], the loss,").format(call=shown),
                               [(variant[0], MLP_MISTAKES[name])
                                for name, variant in variants.items()])
         for key in ("W2", "b2", "W1", "b1"):  # in backpropagation's order
@@ -913,13 +961,14 @@ def check_mlp_gradients(mlp_loss_and_grads, tolerance=1e-6):
     errors = check_parameter_gradients(mlp_loss_and_grads, params, X, y)
     wrong = [key for key, error in errors.items() if not error < tolerance]
     if wrong:
-        checker.fail("gradient check of mlp_loss_and_grads on a 5 -> 4 -> 3 network",
-                     f"the gradients of {', '.join(wrong)} disagree with finite differences "
-                     "of your loss", f"relative errors below {tolerance:g}",
-                     "a backward pass that does not match the forward pass: run the check "
-                     "cell of mlp_loss_and_grads, which names the usual mistakes.")
-    print(f"✔ every gradient agrees with finite differences (largest relative error "
-          f"{max(errors.values()):.0e}).")
+        checker.fail(_("gradient check of mlp_loss_and_grads on a 5 -> 4 -> 3 network"),
+                     _("the gradients of {names} disagree with finite differences "
+                       "of your loss").format(names=", ".join(wrong)),
+                     _("relative errors below {tolerance}").format(tolerance=f"{tolerance:g}"),
+                     N_("a backward pass that does not match the forward pass: run the check "
+                        "cell of mlp_loss_and_grads, which names the usual mistakes."))
+    print(_("✔ every gradient agrees with finite differences (largest relative error "
+            "{error}).").format(error=f"{max(errors.values()):.0e}"))
 
 
 def check_mlp_training(mlp_loss_and_grads, adam_step, data, epochs=20, min_accuracy=0.95):
@@ -942,12 +991,15 @@ def check_mlp_training(mlp_loss_and_grads, adam_step, data, epochs=20, min_accur
     test = accuracy(history.params, data.X_test, data.y_test)
     if not test >= min_accuracy:
         raise CheckFailed(
-            "mlp_loss_and_grads", f"training your network with your adam_step for {epochs} "
-            "epochs (64 hidden units, seed 0, batches of 128, lr=0.003)",
-            f"reached {test:.1%} test accuracy (training loss {history.train_loss[-1]:.3f})",
-            f"at least {min_accuracy:.0%}",
-            "a network or an optimizer that does not learn: run the check cells of "
-            "mlp_loss_and_grads and adam_step, which name the usual mistakes.",
-            fix="Fix what those checks report, save the files and re-run this cell.")
-    print(f"✔ test accuracy after {epochs} epochs with your Adam: {test:.1%} "
-          f"(at least {min_accuracy:.0%} needed).")
+            "mlp_loss_and_grads", _("training your network with your adam_step for {epochs} "
+                                    "epochs (64 hidden units, seed 0, batches of 128, "
+                                    "lr=0.003)").format(epochs=epochs),
+            _("reached {accuracy} test accuracy (training loss {loss})").format(
+                accuracy=f"{test:.1%}", loss=f"{history.train_loss[-1]:.3f}"),
+            _("at least {accuracy}").format(accuracy=f"{min_accuracy:.0%}"),
+            N_("a network or an optimizer that does not learn: run the check cells of "
+               "mlp_loss_and_grads and adam_step, which name the usual mistakes."),
+            fix=_("Fix what those checks report, save the files and re-run this cell."))
+    print(_("✔ test accuracy after {epochs} epochs with your Adam: {accuracy} "
+            "(at least {needed} needed).").format(epochs=epochs, accuracy=f"{test:.1%}",
+                                                  needed=f"{min_accuracy:.0%}"))

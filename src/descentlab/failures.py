@@ -6,7 +6,12 @@ mistake that looks like and where to fix it. The grader reads those fields
 (never the text) to decide what the student's feedback shows and which
 mistakes the class report counts. In a notebook the failure is shown as its
 message alone: the checks' own lines of code tell a student nothing.
+
+A named mistake is kept in English (the class report counts it whatever the
+student's edition) and translated when the message is made (:mod:`descentlab.i18n`).
 """
+
+from .i18n import _
 
 
 class CheckFailed(AssertionError):
@@ -38,15 +43,16 @@ class CheckFailed(AssertionError):
                  where=None, fix=None):
         self.exercise, self.call, self.outcome = exercise, call, outcome
         self.expected, self.mistake, self.where = expected, mistake, where
-        self.fix = fix or f"Fix {where or exercise} and re-run this cell."
+        self.fix = fix or _("Fix {where} and re-run this cell.").format(where=where or exercise)
         super().__init__(self.message())
 
     def message(self):
         """The text the student reads: call, outcome, expectation, mistake, fix."""
+        expected = self.expected and _("expected {value}").format(value=self.expected)
         lines = [line for line in (self.call, self.outcome and f"  {self.outcome}",
-                                   self.expected and f"  expected {self.expected}") if line]
+                                   expected and f"  {expected}") if line]
         if self.mistake:
-            lines.append(f"Likely mistake: {self.mistake}")
+            lines.append(_("Likely mistake: {mistake}").format(mistake=_(self.mistake)))
         return "\n".join([*lines, self.fix])
 
     def _render_traceback_(self):
@@ -63,9 +69,9 @@ class ExerciseNotWritten(CheckFailed, NotImplementedError):
     """
 
     def __init__(self, exercise, where, text=None):
-        self.text = text or (f"{exercise} is not written yet: fill in {where} (replace "
-                             "`raise NotImplementedError()` with your code), save the file "
-                             "and re-run this cell.")
+        self.text = text or _("{exercise} is not written yet: fill in {where} (replace "
+                              "`raise NotImplementedError()` with your code), save the file "
+                              "and re-run this cell.").format(exercise=exercise, where=where)
         super().__init__(exercise, where=where)
 
     @property

@@ -10,6 +10,8 @@ about 1e-8 relative error, a wrong one typically to no better than 1e-2.
 
 import numpy as np
 
+from .i18n import _
+
 
 def numerical_gradient(f, x, h=1e-5):
     """Centred finite-difference gradient of a scalar function.
@@ -71,8 +73,13 @@ def gradient_check(f, grad, x, h=1e-5, tol=1e-6):
     """
     x = np.array(x, dtype=float)
     error = relative_error(grad(x.copy()), numerical_gradient(f, x, h))
-    verdict = "agree" if error < tol else "DISAGREE: the gradient is wrong"
-    print(f"relative error {error:.1e} (tolerance {tol:.0e}): {verdict}")
+    # Whole sentences, not a verdict word on its own, so that translators see the context.
+    if error < tol:
+        report = _("relative error {error:.1e} (tolerance {tolerance:.0e}): agree")
+    else:
+        report = _("relative error {error:.1e} (tolerance {tolerance:.0e}): "
+                   "DISAGREE: the gradient is wrong")
+    print(report.format(error=error, tolerance=tol))
     return error
 
 
@@ -95,7 +102,7 @@ def check_parameter_gradients(loss_and_grads, params, X, y, h=1e-5, verbose=True
     dict of str to float
         Relative error per parameter (also printed, one line each).
     """
-    _, grads = loss_and_grads(params, X, y)
+    grads = loss_and_grads(params, X, y)[1]
     errors = {}
     for key, value in params.items():
         def loss_of(entry, key=key):
@@ -103,5 +110,6 @@ def check_parameter_gradients(loss_and_grads, params, X, y, h=1e-5, verbose=True
 
         errors[key] = relative_error(grads[key], numerical_gradient(loss_of, value, h))
         if verbose:
-            print(f"{key}: shape {np.shape(value)}, relative error {errors[key]:.1e}")
+            print(_("{name}: shape {shape}, relative error {error:.1e}").format(
+                name=key, shape=np.shape(value), error=errors[key]))
     return errors

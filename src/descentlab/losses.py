@@ -9,6 +9,17 @@ values and never changes the arrays it is given.
 
 Notation (the course's): ``y_true`` is the target the note calls ``y_``,
 ``y_pred`` the model's prediction ``y``, ``n`` the number of elements.
+
+中文说明
+--------
+笔记本 01 的损失函数：均方误差及其梯度。
+
+练习模块：补全下面的三个函数，然后运行
+``notebooks/01_loss/01_loss.ipynb`` 中的检查单元格。每个函数都是纯函数：它返回
+新的值，从不修改传给它的数组。
+
+记号（沿用课程的约定）：``y_true`` 是笔记中称为 ``y_`` 的目标，
+``y_pred`` 是模型的预测 ``y``，``n`` 是元素的个数。
 """
 
 import numpy as np
@@ -39,6 +50,33 @@ def mse(y_true, y_pred):
     ValueError
         If the shapes differ: numpy would broadcast ``(n,)`` against ``(n, 1)``
         into an ``(n, n)`` array and return a wrong loss without complaint.
+
+    中文说明
+    --------
+    目标与预测之间的均方误差。
+
+    .. math:: \mathrm{MSE}(y\_, y) = \frac{1}{n} \sum_i (y_i - y\_{}_i)^2
+
+    TensorFlow：``tf.reduce_mean(tf.square(y_ - y))``；
+    PyTorch：``torch.nn.functional.mse_loss(y, y_)``。
+
+    参数
+    ----
+    y_true : array_like, shape (...)
+        目标 ``y_``。也接受列表和整数数组。
+    y_pred : array_like, same shape as ``y_true``
+        预测 ``y``。
+
+    返回
+    ----
+    float
+        ``(y_pred - y_true)**2`` 在全部 ``n = y_pred.size`` 个元素上的平均值。
+
+    异常
+    ----
+    ValueError
+        若两者形状不同：numpy 会把 ``(n,)`` 与 ``(n, 1)`` 广播成一个
+        ``(n, n)`` 的数组，并且不加任何提示地返回错误的损失。
     """
     # YOUR CODE HERE
     raise NotImplementedError()
@@ -70,6 +108,34 @@ def mse_grad(y_true, y_pred):
     ------
     ValueError
         If the shapes differ.
+
+    中文说明
+    --------
+    :func:`mse` 关于预测的梯度。
+
+    .. math:: \frac{\partial\, \mathrm{MSE}}{\partial y_i} = \frac{2}{n} (y_i - y\_{}_i)
+
+    反向传播正是从这里开始的：它对应 TensorFlow 的
+    ``tf.gradients(loss, y)``，以及 PyTorch 在 ``loss.backward()`` 之后的 ``y.grad``
+    （前提是事先调用过 ``y.retain_grad()``：``y`` 不是叶子张量，而 PyTorch 除非
+    特别要求，只保留叶子张量的梯度）。
+
+    参数
+    ----
+    y_true : array_like, shape (...)
+        目标 ``y_``。
+    y_pred : array_like, same shape as ``y_true``
+        预测 ``y``。
+
+    返回
+    ----
+    numpy.ndarray of float, same shape as ``y_pred``
+        ``2 * (y_pred - y_true) / n``，其中 ``n = y_pred.size``。
+
+    异常
+    ----
+    ValueError
+        若两者形状不同。
     """
     # YOUR CODE HERE
     raise NotImplementedError()
@@ -98,6 +164,31 @@ def linear_mse_grad(w, X, y):
     -------
     numpy.ndarray of float, shape (d,)
         The gradient, the same shape as ``w``.
+
+    中文说明
+    --------
+    线性模型的 MSE 关于权重的梯度。
+
+    模型的预测为 ``X @ w``，其损失为 ``mse(y, X @ w)``。由链式法则，
+
+    .. math:: \nabla_w \mathrm{MSE} = X^\top \frac{\partial\, \mathrm{MSE}}{\partial (Xw)}
+              = \frac{2}{n} X^\top (X w - y)
+
+    这正是 PyTorch 中 ``loss.backward()`` 留在 ``w.grad`` 里的值。
+
+    参数
+    ----
+    w : array_like, shape (d,)
+        权重（偏置也是一个权重，它在 ``X`` 中对应的那一列元素全为一）。
+    X : array_like, shape (n, d)
+        输入，每行一个样本。
+    y : array_like, shape (n,)
+        目标。
+
+    返回
+    ----
+    numpy.ndarray of float, shape (d,)
+        梯度，形状与 ``w`` 相同。
     """
     # YOUR CODE HERE
     raise NotImplementedError()

@@ -21,6 +21,27 @@ takes the gradient of the loss with respect to the layer's output and what the
 layer saw in the forward pass, and returns the gradients with respect to the
 layer's input and parameters; the notebook derives them. Writing ``dV`` for
 the gradient of the loss ``L`` with respect to ``V``: ``dV`` has the shape of ``V``.
+
+中文说明
+--------
+一个由层搭建的两层神经网络，及其反向传播（笔记本 07）。
+
+练习模块：补全下面的函数，然后运行
+``notebooks/07_training/07_training.ipynb`` 中的检查单元格。每个函数都是纯函数：
+它返回新的数组，从不修改传给它的数组。
+
+该网络把由 ``n`` 个样本（每个样本有 ``d`` 个特征）组成的批量 ``X``，经过一个
+由 ``h`` 个 ReLU 单元组成的隐藏层，映射为 ``k`` 个类别的得分::
+
+    Z1 = X @ W1 + b1        (n, h)      全连接层
+    A1 = max(Z1, 0)         (n, h)      ReLU
+    Z2 = A1 @ W2 + b2       (n, k)      全连接层：得分（“logits”）
+    P  = softmax(Z2)        (n, k)      类别概率，每行之和为 1
+    L  = mean_i -log P[i, y_i]          交叉熵损失
+
+每一层都有一个前向函数和一个反向函数。反向函数接收损失关于该层输出的梯度，
+以及该层在前向传播中看到的量，返回损失关于该层输入和参数的梯度；笔记本中
+推导了这些梯度。记 ``dV`` 为损失 ``L`` 关于 ``V`` 的梯度：``dV`` 的形状与 ``V`` 相同。
 """
 
 import numpy as np
@@ -42,6 +63,24 @@ def dense_forward(X, W, b):
     -------
     numpy.ndarray, shape (n, m)
         The layer's output ``Z``.
+
+    中文说明
+    --------
+    全连接层（dense / fully connected，即“仿射”层）：每一行输入乘以 ``W``，再加上 ``b``。
+
+    参数
+    ----
+    X : numpy.ndarray, shape (n, d)
+        输入，每行一个样本。
+    W : numpy.ndarray, shape (d, m)
+        权重。
+    b : numpy.ndarray, shape (m,)
+        偏置，每个输出单元一个，对所有样本都相同。
+
+    返回
+    ----
+    numpy.ndarray, shape (n, m)
+        该层的输出 ``Z``。
     """
     # YOUR CODE HERE
     raise NotImplementedError()
@@ -68,6 +107,29 @@ def dense_backward(dZ, X, W):
         Gradient with respect to the weights.
     db : numpy.ndarray, shape (m,)
         Gradient with respect to the biases.
+
+    中文说明
+    --------
+    由全连接层输出处的梯度，求经过该层的梯度。
+
+    参数
+    ----
+    dZ : numpy.ndarray, shape (n, m)
+        损失关于该层输出
+        ``Z = dense_forward(X, W, b)`` 的梯度。
+    X : numpy.ndarray, shape (n, d)
+        该层在前向传播中的输入。
+    W : numpy.ndarray, shape (d, m)
+        该层的权重。
+
+    返回
+    ----
+    dX : numpy.ndarray, shape (n, d)
+        关于输入的梯度（即前一层接收到的梯度）。
+    dW : numpy.ndarray, shape (d, m)
+        关于权重的梯度。
+    db : numpy.ndarray, shape (m,)
+        关于偏置的梯度。
     """
     # YOUR CODE HERE
     raise NotImplementedError()
@@ -85,6 +147,20 @@ def relu_forward(Z):
     -------
     numpy.ndarray, same shape as ``Z``
         The activations ``A``.
+
+    中文说明
+    --------
+    逐元素的 ReLU 激活函数：``Z`` 中为正的元素保持不变，其余取 0。
+
+    参数
+    ----
+    Z : numpy.ndarray, shape (...)
+        激活前的值（pre-activation）。
+
+    返回
+    ----
+    numpy.ndarray, same shape as ``Z``
+        激活值 ``A``。
     """
     # YOUR CODE HERE
     raise NotImplementedError()
@@ -107,6 +183,25 @@ def relu_backward(dA, Z):
     -------
     numpy.ndarray, same shape as ``Z``
         Gradient with respect to ``Z``.
+
+    中文说明
+    --------
+    由 ReLU 输出处的梯度，求经过 ReLU 的梯度。
+
+    在 ``Z == 0`` 处 ReLU 不可导；在那里取 0 到 1 之间的任何值都可以
+    （检查从不涉及这一点）。
+
+    参数
+    ----
+    dA : numpy.ndarray, shape (...)
+        损失关于 ``A = relu_forward(Z)`` 的梯度。
+    Z : numpy.ndarray, same shape as ``dA``
+        该层在前向传播中的输入。
+
+    返回
+    ----
+    numpy.ndarray, same shape as ``Z``
+        关于 ``Z`` 的梯度。
     """
     # YOUR CODE HERE
     raise NotImplementedError()
@@ -135,6 +230,31 @@ def softmax_cross_entropy(Z, y):
         row-wise softmax of ``Z``.
     dZ : numpy.ndarray, shape (n, k)
         Gradient of ``loss`` with respect to ``Z``.
+
+    中文说明
+    --------
+    得分 ``Z`` 经 softmax 后的平均交叉熵，及其梯度。
+
+    对任何有限的得分，无论多大，结果都必须保持有限（给一行中的每个得分都加上
+    同一个数，softmax 不变）。
+
+    TensorFlow: ``tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
+    labels=y, logits=Z))``; PyTorch: ``torch.nn.functional.cross_entropy(Z, y)``。
+
+    参数
+    ----
+    Z : numpy.ndarray, shape (n, k)
+        得分（“logits”），每行对应一个样本，每列对应一个类别。
+    y : numpy.ndarray of int, shape (n,)
+        每个样本的真实类别，取值在 ``0 .. k-1`` 中。
+
+    返回
+    ----
+    loss : float
+        ``-log P[i, y[i]]`` 在 ``n`` 个样本上的平均值，其中 ``P`` 是
+        ``Z`` 按行做 softmax 的结果。
+    dZ : numpy.ndarray, shape (n, k)
+        ``loss`` 关于 ``Z`` 的梯度。
     """
     # YOUR CODE HERE
     raise NotImplementedError()
@@ -165,6 +285,34 @@ def mlp_loss_and_grads(params, X, y):
         Mean cross-entropy over the batch.
     grads : dict of str to numpy.ndarray
         Gradient of ``loss`` with respect to each parameter, same keys and shapes.
+
+    中文说明
+    --------
+    两层网络的损失及其梯度，由反向传播求得。
+
+    即上面各层的组合：先按模块文档字符串中的方式做前向传播，
+    再从损失出发反向传播到每个参数。
+
+    相当于在 PyTorch 中，对
+    ``nn.Sequential(nn.Linear(d, h), nn.ReLU(), nn.Linear(h, k))`` 配合
+    ``nn.CrossEntropyLoss()``，由 ``loss.backward()`` 计算出的结果
+    （只是 PyTorch 以转置形式存储权重）。
+
+    参数
+    ----
+    params : dict of str to numpy.ndarray
+        ``W1`` (d, h)，``b1`` (h,)，``W2`` (h, k)，``b2`` (k,)。不会被修改。
+    X : numpy.ndarray, shape (n, d)
+        输入，每行一个样本。
+    y : numpy.ndarray of int, shape (n,)
+        类别标签，取值在 ``0 .. k-1`` 中。
+
+    返回
+    ----
+    loss : float
+        该批量上的平均交叉熵。
+    grads : dict of str to numpy.ndarray
+        ``loss`` 关于每个参数的梯度，键和形状都与参数字典相同。
     """
     # YOUR CODE HERE
     raise NotImplementedError()

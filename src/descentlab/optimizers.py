@@ -16,6 +16,23 @@ The step-function contract, shared by every optimizer (see
 ``theta`` holds the parameters, ``grad`` the gradient of the loss at ``theta``,
 ``state`` the optimizer's own arrays (zeros at the start), ``hyper`` the
 hyperparameters such as ``lr``.
+
+中文说明
+--------
+优化器：每种优化器的一步更新（笔记本 02、04 和 05）。
+
+练习模块：补全下面的函数，然后运行这些笔记本中的检查单元格。每个步函数都是
+纯函数：它返回新的数组，从不修改传给它的数组。
+
+所有优化器共用的步函数约定（见
+:mod:`descentlab.runner`）::
+
+    step(theta, grad, *state, **hyper) -> theta            （无状态）
+    step(theta, grad, *state, **hyper) -> (theta, *state)  （有状态）
+
+``theta`` 存放参数，``grad`` 是损失在 ``theta`` 处的梯度，
+``state`` 是优化器自己的数组（开始时为零），``hyper`` 是
+``lr`` 等超参数。
 """
 
 import numpy as np
@@ -42,6 +59,29 @@ def gd_step(theta, grad, lr):
     -------
     numpy.ndarray of float, shape (d,)
         The new parameters :math:`\theta_{n+1}`.
+
+    中文说明
+    --------
+    梯度下降的一步。
+
+    .. math:: \theta_{n+1} = \theta_n - \alpha \, \frac{\partial J}{\partial \theta_n}
+
+    TensorFlow：``tf.train.GradientDescentOptimizer(learning_rate).minimize(loss)``；
+    PyTorch：``torch.optim.SGD(params, lr=lr)``。
+
+    参数
+    ----
+    theta : array_like, shape (d,)
+        参数 :math:`\theta_n`。不会被修改。
+    grad : array_like, shape (d,)
+        损失在 ``theta`` 处的梯度。
+    lr : float
+        学习率 :math:`\alpha`（课程笔记建议从 0.01 或 0.001 开始）。
+
+    返回
+    ----
+    numpy.ndarray of float, shape (d,)
+        新的参数 :math:`\theta_{n+1}`。
     """
     # YOUR CODE HERE
     raise NotImplementedError()
@@ -83,6 +123,44 @@ def momentum_step(theta, grad, velocity, lr, beta=0.9):
         :math:`\theta_i`.
     velocity : numpy.ndarray, shape (d,)
         :math:`d_i`.
+
+    中文说明
+    --------
+    带动量的梯度下降的一步，采用课程笔记中的形式。
+
+    .. math::
+
+        d_i = \beta\, d_{i-1} + g(\theta_{i-1}), \qquad
+        \theta_i = \theta_{i-1} - \alpha\, d_i
+
+    先更新速度 :math:`d`，再用它走这一步。这就是
+    TensorFlow 的 ``tf.train.MomentumOptimizer(learning_rate, momentum)`` 和
+    PyTorch 的 ``torch.optim.SGD(params, lr, momentum)``。（“指数移动平均”形式
+    :math:`v = \beta v + (1 - \beta) g` 是同一种方法，只是学习率 :math:`\alpha`
+    要乘以 :math:`1/(1-\beta)`；笔记本 05 给出了证明。）
+
+    参数
+    ----
+    theta : array_like, shape (d,)
+        参数 :math:`\theta_{i-1}`。不会被修改。
+    grad : array_like, shape (d,)
+        梯度 :math:`g(\theta_{i-1})`。
+    velocity : array_like, shape (d,)
+        :math:`d_{i-1}`，第一步之前为零。不会被修改。
+    lr : float
+        学习率 :math:`\alpha`。
+    beta : float, default=0.9
+        动量 :math:`\beta`：0.9 是常用的取值（课程笔记的示例，以及
+        Sutskever et al., 2013）；各框架自身的默认值是 0，即不使用
+        动量（``tf.keras.optimizers.SGD(momentum=0.0)``，
+        ``torch.optim.SGD(momentum=0)``）。
+
+    返回
+    ----
+    theta : numpy.ndarray, shape (d,)
+        :math:`\theta_i`。
+    velocity : numpy.ndarray, shape (d,)
+        :math:`d_i`。
     """
     # YOUR CODE HERE
     raise NotImplementedError()
@@ -127,6 +205,46 @@ def adam_step(theta, grad, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
     ----------
     D. P. Kingma and J. Ba, "Adam: A Method for Stochastic Optimization", 2014,
     arXiv:1412.6980, Algorithm 1.
+
+    中文说明
+    --------
+    Adam 的一步（Kingma & Ba, 2014, Algorithm 1）。
+
+    .. math::
+
+        m_t &= \beta_1 m_{t-1} + (1 - \beta_1)\, g_t \\
+        v_t &= \beta_2 v_{t-1} + (1 - \beta_2)\, g_t^2 \\
+        \hat m_t &= m_t / (1 - \beta_1^t), \qquad \hat v_t = v_t / (1 - \beta_2^t) \\
+        \theta_t &= \theta_{t-1} - \alpha\, \hat m_t / (\sqrt{\hat v_t} + \epsilon)
+
+    每个参数都根据其梯度的一阶矩和二阶矩估计得到自己的步长。PyTorch 的
+    ``torch.optim.Adam`` 正是这样做的；TensorFlow 1 的 ``tf.train.AdamOptimizer``
+    则先把偏差修正并入学习率，再施加它的 ``epsilon``（即论文中的“epsilon hat”）。
+
+    参数
+    ----
+    theta : array_like, shape (d,)
+        参数 :math:`\theta_{t-1}`。不会被修改。
+    grad : array_like, shape (d,)
+        梯度 :math:`g_t`。
+    m, v : array_like, shape (d,)
+        矩估计 :math:`m_{t-1}, v_{t-1}`，第一步之前为零
+        （返回的是未经修正的值：每一步都会重新计算修正）。不会被修改。
+    t : int
+        本步的序号，从 1 开始。
+    lr : float, default=0.001
+    beta1 : float, default=0.9
+    beta2 : float, default=0.999
+    eps : float, default=1e-8
+
+    返回
+    ----
+    theta, m, v : numpy.ndarray, each shape (d,)
+
+    参考文献
+    --------
+    D. P. Kingma and J. Ba, "Adam: A Method for Stochastic Optimization", 2014,
+    arXiv:1412.6980, Algorithm 1.
     """
     # YOUR CODE HERE
     raise NotImplementedError()
@@ -141,6 +259,17 @@ def nesterov_step(theta, grad, velocity, lr, beta=0.9):
     ``torch.optim.SGD(params, lr, momentum=beta, nesterov=True)``: the step looks
     ahead along the velocity, using only the gradient at the current parameters.
     Same arguments and returns as :func:`momentum_step`.
+
+    中文说明
+    --------
+    附加题：Nesterov 动量的一步，采用 PyTorch 的形式。
+
+    .. math:: d_i = \beta\, d_{i-1} + g_i, \qquad
+              \theta_i = \theta_{i-1} - \alpha\,(g_i + \beta\, d_i)
+
+    ``torch.optim.SGD(params, lr, momentum=beta, nesterov=True)``：这一步沿着速度方向
+    向前看，但只用到当前参数处的梯度。
+    参数和返回值与 :func:`momentum_step` 相同。
     """
     # YOUR CODE HERE
     raise NotImplementedError()
@@ -156,6 +285,19 @@ def rmsprop_step(theta, grad, s, lr=0.01, rho=0.99, eps=1e-8):
 
     Returns
     -------
+    theta, s : numpy.ndarray, each shape (d,)
+
+    中文说明
+    --------
+    附加题：RMSProp 的一步（Hinton 课程第 6e 讲），采用 PyTorch 的默认值。
+
+    .. math:: s_t = \rho\, s_{t-1} + (1 - \rho)\, g_t^2, \qquad
+              \theta_t = \theta_{t-1} - \alpha\, g_t / (\sqrt{s_t} + \epsilon)
+
+    ``torch.optim.RMSprop(params, lr=0.01, alpha=0.99, eps=1e-8)``。
+
+    返回
+    ----
     theta, s : numpy.ndarray, each shape (d,)
     """
     # YOUR CODE HERE
@@ -173,6 +315,20 @@ def adagrad_step(theta, grad, s, lr=0.01, eps=1e-10):
 
     Returns
     -------
+    theta, s : numpy.ndarray, each shape (d,)
+
+    中文说明
+    --------
+    附加题：AdaGrad 的一步（Duchi, Hazan and Singer, 2011），采用 PyTorch 的默认值。
+
+    .. math:: s_t = s_{t-1} + g_t^2, \qquad
+              \theta_t = \theta_{t-1} - \alpha\, g_t / (\sqrt{s_t} + \epsilon)
+
+    ``torch.optim.Adagrad(params, lr=0.01, eps=1e-10)``：平方和只增不减，
+    所以每个参数的步长都会随时间缩小。
+
+    返回
+    ----
     theta, s : numpy.ndarray, each shape (d,)
     """
     # YOUR CODE HERE

@@ -4,6 +4,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .i18n import _
+
 
 @dataclass(frozen=True)
 class LinearData:
@@ -82,11 +84,11 @@ def quadratic(Q, name=None, window=None):
     """
     Q = np.atleast_2d(np.asarray(Q, dtype=float))
     if not np.allclose(Q, Q.T):
-        raise ValueError("Q must be symmetric")
+        raise ValueError(_("Q must be symmetric"))
     d = len(Q)
     window = window or ((-2.0, 2.0),) * d
     return Problem(
-        name=name or f"quadratic {np.array2string(Q, separator=', ')}",
+        name=name or _("quadratic {matrix}").format(matrix=np.array2string(Q, separator=", ")),
         loss=lambda theta: float(np.asarray(theta) @ Q @ np.asarray(theta)),
         grad=lambda theta: 2.0 * Q @ np.asarray(theta, dtype=float),
         hessian=lambda theta: 2.0 * Q,
@@ -109,7 +111,7 @@ def ill_conditioned():
 def rotated_bowl():
     r"""A bowl whose axes are not the coordinate axes (its Hessian is not diagonal)."""
     Q = np.array([[1.0, 0.8], [0.8, 1.0]])
-    return quadratic(Q, name="rotated bowl", window=((-2.5, 2.5), (-2.5, 2.5)))
+    return quadratic(Q, name=_("rotated bowl"), window=((-2.5, 2.5), (-2.5, 2.5)))
 
 
 def badly_scaled():
@@ -140,7 +142,7 @@ def rosenbrock(a=1.0, b=100.0):
         x, y = theta
         return np.array([[2 - 4 * b * (y - 3 * x**2), -4 * b * x], [-4 * b * x, 2 * b]])
 
-    return Problem("Rosenbrock", loss, grad, hessian, np.array([a, a * a]),
+    return Problem(_("Rosenbrock"), loss, grad, hessian, np.array([a, a * a]),
                    ((-2.0, 2.0), (-1.0, 3.0)))
 
 
@@ -155,13 +157,13 @@ def linear_regression(data=None):
     n = len(y)
     best = data.best_weights()
     return Problem(
-        name="linear regression",
+        name=_("linear regression"),
         loss=lambda w: float(np.mean((X @ w - y) ** 2)),
         grad=lambda w: 2.0 / n * X.T @ (X @ np.asarray(w, dtype=float) - y),
         hessian=lambda w: 2.0 / n * X.T @ X,
         minimum=best,
         window=((best[0] - 2.5, best[0] + 2.5), (best[1] - 2.5, best[1] + 2.5)),
-        axes=("w0 (intercept)", "w1 (slope)"),
+        axes=(_("w0 (intercept)"), _("w1 (slope)")),
     )
 
 
@@ -173,7 +175,7 @@ def noisy(problem, scale, seed=0):
     """
     rng = np.random.default_rng(seed)
     return Problem(
-        name=f"{problem.name} (noisy gradients)",
+        name=_("{name} (noisy gradients)").format(name=problem.name),
         loss=problem.loss,
         grad=lambda theta: problem.grad(theta) + scale * rng.normal(size=np.shape(theta)),
         hessian=problem.hessian,

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .i18n import _
+
 
 @dataclass(frozen=True)
 class Trace:
@@ -130,7 +132,8 @@ def decoupled_weight_decay(step):
     """
     signature = inspect.signature(step)
     if "lr" not in signature.parameters:
-        raise ValueError(f"{step.__name__} has no learning rate lr to scale the decay by")
+        raise ValueError(_("{step} has no learning rate lr to scale the decay by").format(
+            step=step.__name__))
 
     def decayed(theta, grad, *state, weight_decay=0.0, **hyper):
         bound = signature.bind(theta, grad, *state, **hyper)
@@ -209,7 +212,7 @@ def with_replacement(n, batch_size, rng):
     list of numpy.ndarray
         ``ceil(n / batch_size)`` integer arrays of shape ``(batch_size,)``.
     """
-    return [rng.integers(0, n, size=batch_size) for _ in range(-(-n // batch_size))]
+    return [rng.integers(0, n, size=batch_size) for _batch in range(-(-n // batch_size))]
 
 
 def sgd(step, grad, data, theta0, epochs, batch_size, batches, seed=0, label=None,
@@ -264,7 +267,7 @@ def sgd(step, grad, data, theta0, epochs, batch_size, batches, seed=0, label=Non
 
     thetas, losses = [theta], [full_loss(theta)]
     label = label or describe(step, {"B": batch_size, **hyper})
-    for _ in range(epochs):
+    for _epoch in range(epochs):
         for batch in batches(len(y), batch_size, rng):
             if schedule is not None:
                 stepper.hyper["lr"] = schedule(len(losses) - 1)

@@ -5,6 +5,13 @@
 
 Exercise module: fill in the functions below, then run the check cells of
 ``notebooks/03_learning_rate/03_learning_rate.ipynb``.
+
+中文说明
+--------
+选择学习率：稳定性边界与衰减策略（笔记本 03）。
+
+练习模块：补全下面的函数，然后运行
+``notebooks/03_learning_rate/03_learning_rate.ipynb`` 中的检查单元格。
 """
 
 import numpy as np
@@ -28,6 +35,26 @@ def max_stable_lr(hessian):
     -------
     float
         :math:`2 / \lambda_{\max}`, the edge of stability.
+
+    中文说明
+    --------
+    梯度下降在二次函数上能够收敛的最大学习率。
+
+    在海森矩阵为 :math:`H` 的二次函数上，误差 :math:`e` 按
+    :math:`e_{n+1} = (I - \alpha H)\, e_n` 演化，因此梯度下降收敛当且仅当
+    每个 :math:`|1 - \alpha \lambda_i| < 1` 都成立，即
+
+    .. math:: 0 < \alpha < \frac{2}{\lambda_{\max}(H)}.
+
+    参数
+    ----
+    hessian : array_like, shape (d, d)
+        一个对称正定矩阵（不一定是对角矩阵）。
+
+    返回
+    ----
+    float
+        :math:`2 / \lambda_{\max}`，即稳定性边界。
     """
     # YOUR CODE HERE
     raise NotImplementedError()
@@ -60,6 +87,36 @@ def exponential_decay(lr0, step, decay_steps, decay_rate, staircase=False):
 
     Returns
     -------
+    float
+
+    中文说明
+    --------
+    指数衰减 ``step`` 步之后的学习率。
+
+    .. math:: \alpha_t = \alpha_0 \cdot r^{\,t / T}
+
+    其中 :math:`t` = ``step``，:math:`T` = ``decay_steps``，:math:`r` = ``decay_rate``；
+    当 ``staircase=True`` 时，指数取整数 :math:`\lfloor t / T \rfloor`，
+    于是学习率每隔 ``decay_steps`` 步下降一次。语义与
+    TensorFlow 的 ``tf.train.exponential_decay(learning_rate, global_step,
+    decay_steps, decay_rate, staircase)`` 以及 Keras 的
+    ``tf.keras.optimizers.schedules.ExponentialDecay`` 相同。
+
+    参数
+    ----
+    lr0 : float
+        初始学习率 :math:`\alpha_0`。
+    step : int
+        到目前为止已走的步数，:math:`t \ge 0`。
+    decay_steps : int
+        :math:`T > 0`：每隔 ``decay_steps`` 步，学习率乘以一次 ``decay_rate``。
+    decay_rate : float
+        :math:`r`，例如 0.96。
+    staircase : bool, default=False
+        按整段阶梯式跳变衰减，而不是平滑衰减。
+
+    返回
+    ----
     float
     """
     # YOUR CODE HERE

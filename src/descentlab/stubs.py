@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .course import EXERCISES, module_path
 from .failures import ExerciseNotWritten
+from .i18n import _
 
 
 def stub_location(error):
@@ -34,10 +35,12 @@ def until_written():
         yield
     except NotImplementedError as error:
         if isinstance(error, ExerciseNotWritten):
-            print(f"(This cell shows its result once {error.where} is written.)")
+            print(_("(This cell shows its result once {where} is written.)").format(
+                where=error.where))
             return
         location = stub_location(error)
         if location is None:
             raise
         function, path = location
-        print(f"(This cell shows its result once `{function}` in {path} is written.)")
+        print(_("(This cell shows its result once `{function}` in {path} is written.)").format(
+            function=function, path=path))

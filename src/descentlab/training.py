@@ -14,6 +14,7 @@ import numpy as np
 from scipy import sparse
 from tqdm.auto import tqdm
 
+from .i18n import _
 from .runner import Stepper, describe
 
 #: A training loss above this (or NaN) means the run diverged; training stops.
@@ -159,7 +160,7 @@ def bag_of_words(n_train=2500, n_val=500, n_test=500, vocabulary=10_000, doc_len
         If ``informative`` is odd or larger than ``vocabulary - stop_words``.
     """
     if informative % 2 or informative > vocabulary - stop_words:
-        raise ValueError("informative must be even and at most vocabulary - stop_words")
+        raise ValueError(_("informative must be even and at most vocabulary - stop_words"))
     rng = np.random.default_rng(seed)
     base = np.arange(1, vocabulary + 1, dtype=float) ** -zipf
     chosen = stop_words + rng.choice(vocabulary - stop_words, size=informative, replace=False)
@@ -368,9 +369,9 @@ def train(loss_and_grads, params, data, step, epochs, batch_size=128, seed=0, la
         If ``decay`` is given without ``lr`` in ``hyper``, or ``dropout`` is not in [0, 1).
     """
     if decay is not None and "lr" not in hyper:
-        raise ValueError("decay scales the rate lr: pass lr=... as well")
+        raise ValueError(_("decay scales the rate lr: pass lr=... as well"))
     if not 0.0 <= dropout < 1.0:
-        raise ValueError(f"dropout must be in [0, 1), not {dropout}")
+        raise ValueError(_("dropout must be in [0, 1), not {dropout}").format(dropout=dropout))
     packer = Packer(params)
     theta = packer.pack(params)
     stepper = Stepper(step, theta, hyper)
@@ -387,7 +388,8 @@ def train(loss_and_grads, params, data, step, epochs, batch_size=128, seed=0, la
         history.val_acc.append(accuracy(current, data.X_val, data.y_val))
 
     record()
-    for _ in tqdm(range(epochs), desc=history.label, disable=not progress, leave=False):
+    # The loop variables are not named `_`: that would hide the translation function `_`.
+    for _epoch in tqdm(range(epochs), desc=history.label, disable=not progress, leave=False):
         order = rng.permutation(n)
         for start in range(0, n, batch_size):
             batch = order[start:start + batch_size]
@@ -396,7 +398,7 @@ def train(loss_and_grads, params, data, step, epochs, batch_size=128, seed=0, la
                 X = drop_features(X, dropout, noise)
             if decay is not None:
                 stepper.hyper["lr"] = hyper["lr"] * decay(stepper.t + 1)
-            _, grads = loss_and_grads(packer.unpack(theta), X, data.y_train[batch])
+            grads = loss_and_grads(packer.unpack(theta), X, data.y_train[batch])[1]
             theta = stepper(theta, packer.pack(grads))
         record()
         if not history.train_loss[-1] < DIVERGED:
@@ -436,8 +438,9 @@ def sweep(loss_and_grads, init, data, step, lrs, epochs, **hyper):
               for lr, run in runs.items()}
     usable = [lr for lr in lrs if np.isfinite(finals[lr])]
     if not usable:
-        raise ValueError(f"every learning rate in {list(lrs)} diverged (training loss above "
-                         f"{DIVERGED:g} or not finite): try smaller rates")
+        message = _("every learning rate in {rates} diverged (training loss above "
+                    "{limit:g} or not finite): try smaller rates")
+        raise ValueError(message.format(rates=list(lrs), limit=DIVERGED))
     return runs[min(usable, key=finals.get)], finals
 
 
@@ -549,6 +552,7 @@ def grid_search(loss_and_grads, init, data, step, grid, epochs, seeds=(0,), by="
         if best is None or table[values] < table[tuple(best.setting.values())]:
             best = replicates
     if best is None:
-        raise ValueError(f"every setting of {grid} diverged (training loss above {DIVERGED:g} "
-                         f"or not finite): try smaller rates")
+        message = _("every setting of {grid} diverged (training loss above {limit:g} "
+                    "or not finite): try smaller rates")
+        raise ValueError(message.format(grid=grid, limit=DIVERGED))
     return best, table

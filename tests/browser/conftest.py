@@ -38,10 +38,24 @@ def screenshots():
 
 @pytest.fixture(scope="session")
 def lab(chromium, tmp_path_factory):
-    """A running JupyterLab server on a copy of ``notebooks/`` and ``src/``."""
+    """A running JupyterLab server on a copy of the course's notebooks and ``src/``."""
     root = copy_course(tmp_path_factory.mktemp("course"))
     with LabServer(root, tmp_path_factory.mktemp("home")) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def lab_zh(chromium, tmp_path_factory):
+    """The same as `make lab LANG=zh` runs it: JupyterLab's interface in Chinese."""
+    root = copy_course(tmp_path_factory.mktemp("course-zh"))
+    with LabServer(root, tmp_path_factory.mktemp("home-zh"), "zh_CN") as server:
+        yield server
+
+
+@pytest.fixture(params=["en", "zh_CN"])
+def server(request):
+    """Each edition's JupyterLab in turn: the English, then the Chinese."""
+    return request.getfixturevalue("lab" if request.param == "en" else "lab_zh")
 
 
 @pytest.fixture(scope="session")

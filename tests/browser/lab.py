@@ -16,10 +16,12 @@ import time
 import urllib.request
 from pathlib import Path
 
-from descentlab.course import notebook_path
+from descentlab.course import EDITIONS, notebook_path
 
 REPO = Path(__file__).resolve().parents[2]
 LAB_CONFIG = REPO / "grader" / "jupyter"
+#: The configuration folders `make lab` uses for each edition (LANG=zh adds the locale).
+LAB_CONFIGS = {"en": [LAB_CONFIG], "zh_CN": [REPO / "grader" / "jupyter-zh", LAB_CONFIG]}
 
 # JupyterLab settings for the test: every cell in the DOM (no windowing), so
 # screenshots show what a student scrolls through; no news or update pop-ups.
@@ -49,23 +51,23 @@ def started_url(runtime, process, log, timeout=90):
 
 
 def copy_course(target):
-    """Copy what a student has (``notebooks/`` and ``src/``, stubs included) to ``target``."""
+    """Copy what a student has (both editions' notebooks and ``src/``, stubs included)."""
     ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", ".ipynb_checkpoints")
-    for folder in ("notebooks", "src"):
+    for folder in (*EDITIONS.values(), "src"):
         shutil.copytree(REPO / folder, target / folder, ignore=ignore)
     return target
 
 
 class LabServer:
     """``jupyter lab`` on a loopback port the system picks, with a random token, rooted
-    at ``root``.
+    at ``root``, configured as `make lab` configures it for the edition ``language``.
 
     Use as a context manager; on exit the server is asked to shut down (which
     stops its kernels) and any process it started that is still alive is killed.
     """
 
-    def __init__(self, root, home):
-        self.root, self.home = Path(root), Path(home)
+    def __init__(self, root, home, language="en"):
+        self.root, self.home, self.language = Path(root), Path(home), language
         self.token, self.url, self.process = secrets.token_hex(16), None, None
         self.log = self.home / "jupyterlab.log"
 
@@ -79,7 +81,8 @@ class LabServer:
                    PYTHONPATH=str(self.root / "src"),
                    HOME=str(self.home),
                    JUPYTER_CONFIG_DIR=str(self.home / "config"),
-                   JUPYTER_CONFIG_PATH=str(LAB_CONFIG),  # the course's defaults, as `make lab`
+                   # the course's defaults, as `make lab`
+                   JUPYTER_CONFIG_PATH=os.pathsep.join(map(str, LAB_CONFIGS[self.language])),
                    JUPYTER_RUNTIME_DIR=str(self.home / "runtime"),
                    JUPYTERLAB_SETTINGS_DIR=str(settings),
                    JUPYTERLAB_WORKSPACES_DIR=str(self.home / "workspaces"),
@@ -153,10 +156,11 @@ class NotebookPage:
 
     def __init__(self, page, server, name):
         self.page, self.server, self.name = page, server, name
+        self.path = notebook_path(name, server.language)  # in the server's edition
 
     def open(self):
         """Open the notebook in a fresh JupyterLab page and wait for its kernel."""
-        self.page.goto(f"{self.server.url}/lab/tree/{notebook_path(self.name)}"
+        self.page.goto(f"{self.server.url}/lab/tree/{self.path}"
                        f"?reset&token={self.server.token}")
         self.page.wait_for_function(
             "path => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
@@ -164,7 +168,7 @@ class NotebookPage:
             " window.notebookPanel = w;"
             " const k = w.sessionContext.session && w.sessionContext.session.kernel;"
             " return !!k && k.connectionStatus === 'connected' && k.status === 'idle'; }",
-            arg=str(notebook_path(self.name)), timeout=60_000)
+            arg=str(self.path), timeout=60_000)
         return self
 
     def run_all(self, timeout=300):

@@ -13,7 +13,12 @@ For each notebook, on a copy of the course with the exercise stubs:
    gives no error, plots render, sliders redraw their figure, animations step,
    and Validate reports success.
 
-Screenshots of each stage are kept (their folder is printed at the end).
+Both editions: the English, and the Chinese (``notebooks-zh/``) in JupyterLab whose
+own interface is in Chinese, as `make lab LANG=zh` opens them; the Chinese edition's
+checks speak Chinese.
+
+Screenshots of each stage are kept (their folder is printed at the end); the Chinese
+edition's names start with ``zh-``.
 """
 
 import re
@@ -21,13 +26,45 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from descentlab.course import EXERCISES, NOTEBOOKS, module_path, notebook_path
+from descentlab.course import EDITIONS, EXERCISES, NOTEBOOKS, module_path, notebook_path
+from grader import catalogues
 from grader.assemble import solved_modules
 from grader.fixtures import SOLUTION_MARKER, student_notebook
 
 from .lab import REPO, NotebookPage
 
 STUB_MESSAGE = re.compile(r"(\w+) is not written yet: fill in `\1` in (src/descentlab/\w+\.py)")
+#: Chinese text: at least one CJK character.
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+
+
+def said(language, english):
+    """``english`` (a message or a Markdown line of the course) in the edition ``language``."""
+    if language == "en":
+        return english
+    for domain in (catalogues.PACKAGE_DOMAIN, catalogues.PAGES_DOMAIN):
+        found = catalogues.translations(domain).get((None, english))
+        if found:
+            return found
+    raise KeyError(english)
+
+
+def stub_message(language, evalue):
+    """``(function, path)`` an unwritten exercise's message names, in either edition."""
+    if language == "en":
+        match = STUB_MESSAGE.search(evalue)
+        return match.groups() if match else (None, None)
+    assert CHINESE.search(evalue) and "not written" not in evalue, evalue
+    function = re.search(r"`(\w+)`", evalue)
+    path = re.search(r"src/descentlab/\w+\.py", evalue)
+    return (function.group(1), path.group(0)) if function and path else (None, None)
+
+
+def link_text(language, function, path):
+    """The text of the "Edit `f` in [path](...)" line a failed check shows, as rendered."""
+    template = said(language, "Edit `{name}` in [{path}]({link})")
+    markdown = template.format(name=function, path=path, link="")
+    return re.sub(r"\[([^]]*)\]\(\)", r"\1", markdown).replace("`", "")
 
 
 def written(module):
@@ -50,30 +87,50 @@ def text_of(outputs):
     return "".join(out.get("text", "") for out in outputs if out["output_type"] == "stream")
 
 
-def test_the_welcome_page_reads_as_a_page_and_leads_to_the_first_notebook(lab, page,
+def prefix(language):
+    return "" if language == "en" else "zh-"
+
+
+def test_the_welcome_page_reads_as_a_page_and_leads_to_the_first_notebook(server, page,
                                                                          screenshots):
-    """What `make lab` opens first: notebooks/README.md, rendered, with a link per notebook."""
-    page.goto(f"{lab.url}/lab/tree/notebooks/README.md?reset&token={lab.token}")
+    """What `make lab` opens first: the edition's README.md, rendered, with a link per
+    notebook; the Chinese edition in JupyterLab's Chinese interface, with its glossary."""
+    language = server.language
+    folder = EDITIONS[language]
+    page.goto(f"{server.url}/lab/tree/{folder}/README.md?reset&token={server.token}")
+    heading = said(language, "## How the course works").removeprefix("## ")
     rendered = page.locator(".jp-MarkdownViewer .jp-RenderedMarkdown",
-                            has=page.locator("h2", has_text="How the course works"))
+                            has=page.locator("h2", has_text=heading))
     rendered.wait_for(timeout=60_000)
     links = rendered.locator("a[href*='.ipynb']")
     assert links.count() == len(NOTEBOOKS)
-    page.screenshot(path=str(screenshots / "00-welcome.png"))
+    other = "../notebooks-zh/README.md" if language == "en" else "../notebooks/README.md"
+    expect(rendered.locator(f"a[href='{other}']")).to_have_count(1)  # the other edition
+    page.screenshot(path=str(screenshots / f"{prefix(language)}00-welcome.png"))
+    if language != "en":
+        # JupyterLab's own interface speaks Chinese too: its File menu is 文件.
+        expect(page.locator(".lm-MenuBar-itemLabel", has_text="文件")).to_have_count(1)
+        page.goto(f"{server.url}/lab/tree/{folder}/GLOSSARY.md?reset&token={server.token}")
+        table = page.locator(".jp-RenderedMarkdown table")
+        expect(table).to_contain_text("随机梯度下降", timeout=60_000)
+        page.screenshot(path=str(screenshots / "zh-00-glossary.png"))
+        page.goto(f"{server.url}/lab/tree/{folder}/README.md?reset&token={server.token}")
+        rendered.wait_for(timeout=60_000)
     links.first.click()
     page.wait_for_function(
         "path => { const w = window.jupyterapp.shell.currentWidget;"
         " return !!w && !!w.context && w.context.path === path; }",
-        arg=str(notebook_path(NOTEBOOKS[0])), timeout=60_000)
-    for session in lab.api("GET", "api/sessions"):  # the next test opens it afresh
-        lab.api("DELETE", f"api/sessions/{session['id']}")
+        arg=str(notebook_path(NOTEBOOKS[0], language)), timeout=60_000)
+    for session in server.api("GET", "api/sessions"):  # the next test opens it afresh
+        server.api("DELETE", f"api/sessions/{session['id']}")
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
-def test_notebook_in_jupyterlab(lab, page, screenshots, name):
+def test_notebook_in_jupyterlab(server, page, screenshots, name):
+    lab, language = server, server.language
     reset_to_stubs(lab)
     notebook = NotebookPage(page, lab, name).open()
-    shot = lambda stage: str(screenshots / f"{name}-{stage}.png")  # noqa: E731
+    shot = lambda stage: str(screenshots / f"{prefix(language)}{name}-{stage}.png")  # noqa: E731
 
     # 1. With the stubs, Run All stops at the first graded check cell.
     notebook.run_all()
@@ -84,15 +141,14 @@ def test_notebook_in_jupyterlab(lab, page, screenshots, name):
     first, ename, evalue = errors[0]
     assert first == graded[0], f"{name}: first error in cell {first}, not the first graded cell"
     assert ename == "ExerciseNotWritten"
-    match = STUB_MESSAGE.search(evalue)
-    assert match, f"{name}: the message does not name the function and file: {evalue!r}"
-    function, path = match.groups()
+    function, path = stub_message(language, evalue)
+    assert function, f"{name}: the message does not name the function and file: {evalue!r}"
     assert function in EXERCISES[path.rsplit("/", 1)[1][:-3]]
     notebook.scroll_to(first)
     page.screenshot(path=shot("1-stub-message"))
     # Shown as the message alone: no traceback, no frame or line of the checks' code.
     shown = notebook.cell_node(first).locator(".jp-OutputArea").inner_text()
-    assert evalue.splitlines()[0] in shown and f"Edit {function} in {path}" in shown
+    assert evalue.splitlines()[0] in shown and link_text(language, function, path) in shown
     for internal in ("Traceback", "checks.py", "File ", "self.", "---->"):
         assert internal not in shown, f"{name}: {internal!r} in the failing check: {shown!r}"
 
@@ -116,7 +172,7 @@ def test_notebook_in_jupyterlab(lab, page, screenshots, name):
     # 3. Everything solved: the whole notebook runs, pictures render, Validate passes.
     for module in EXERCISES:
         lab.write_file(str(module_path(module)), written(module))
-    answers = student_notebook(name, solved=True).cells
+    answers = student_notebook(name, solved=True, language=language).cells
     assert len(answers) == len(cells)
     for index, cell in enumerate(cells):
         if cell["solution"]:
