@@ -131,11 +131,8 @@ def template(domain):
     """A catalogue of ``domain``'s current English, every entry untranslated."""
     catalogue = _new(domain)
     for piece in english_pieces(domain):
-        message = catalogue.add(piece.text, auto_comments=[_NOTES[piece.kind]],
-                                context=_context(piece.kind))
-        # Babel guesses formats from braces and percent signs: in LaTeX and prose ("1% of")
-        # they are none, and the package's own fields are checked by kept().
-        message.flags -= {"python-brace-format", "python-format"}
+        catalogue.add(piece.text, auto_comments=[_NOTES[piece.kind]],
+                      context=_context(piece.kind))
     return catalogue
 
 
@@ -151,6 +148,12 @@ def read(domain):
 
 
 def write(domain, catalogue):
+    # Babel guesses formats from braces and percent signs: in LaTeX and prose ("1% of")
+    # they are none (the package's messages are str.format templates), and the fields a
+    # translation must keep are checked by kept(), for every editor alike.
+    wrong = {"python-format"} | ({"python-brace-format"} if domain != PACKAGE_DOMAIN else set())
+    for message in catalogue:
+        message.flags -= wrong
     path(domain).parent.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
     write_po(buffer, catalogue, width=0, omit_header=False, ignore_obsolete=True,
@@ -216,10 +219,26 @@ _FIELD = re.compile(r"\{[^{}\s]*\}")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 
+_TEXT_IN_MATHS = re.compile(r"\\text\{[^{}]*\}")
+
+
+def _code_lines(fenced):
+    """The lines of a fenced code block without their comments (which are translated)."""
+    return [line.split("#", 1)[0].rstrip() for line in fenced.strip().splitlines()
+            if line.split("#", 1)[0].strip()]
+
+
 def kept(kind, text):
-    """What a translation of the piece ``text`` must keep, as a multiset per sort."""
+    """What a translation of the piece ``text`` must keep, as a multiset per sort.
+
+    In formulas the words of ``\\text{...}`` are the translation's; in a fenced code
+    block, the comments."""
+    if kind == "paragraph" and text.lstrip().startswith("```"):
+        return {"code lines": Counter(_code_lines(text)),
+                "numbers": Counter(_NUMBER.findall(text))}
     plain = _CODE.sub(" ", _MATHS.sub(" ", text))
-    keep = {"maths": Counter(m.strip() for m in _MATHS.findall(text)),
+    keep = {"maths": Counter(_TEXT_IN_MATHS.sub(r"\\text{}", m.strip())
+                             for m in _MATHS.findall(text)),
             "code": Counter(_CODE.findall(text)),
             "link targets": Counter(_LINK_TARGET.findall(text)),
             "HTML tags": Counter(t.lower() for t in _TAG.findall(text)),

@@ -15,7 +15,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from descentlab import checks, i18n
+from descentlab import checks, i18n, problems
 from descentlab.course import EXERCISES, NOTEBOOKS, module_path, notebook_path
 from descentlab.failures import CheckFailed
 from grader import REPO, catalogues, edition, segments
@@ -198,3 +198,15 @@ def test_every_link_to_a_notebook_reads_as_its_chinese_title():
     assert len(links) >= 2 * len(NOTEBOOKS)
     assert [(text, target) for text, target in links
             if f"{target[:2]} · " in text and not titles[target].startswith(text)] == []
+
+
+def test_a_filled_in_mistake_is_kept_in_english_and_shown_translated(monkeypatch):
+    """A named mistake with a number in it (the stability edge) is counted as one in the
+    class report whichever edition it was made in, and read in the student's."""
+    monkeypatch.setenv("DESCENTLAB_LANG", ZH)
+    with pytest.raises(CheckFailed) as failed:
+        checks.check_lr_choice(3.0, problems.parabola(a=1.0), [1.0], 1e-6, 50)
+    english = "lr above the stability edge 2/λ_max = 1: every step overshoots"
+    assert str(failed.value.mistake).startswith(english)
+    assert english not in str(failed.value) and "2/λ_max = 1" in str(failed.value)
+    assert re.search(r"[\u4e00-\u9fff]", str(failed.value))

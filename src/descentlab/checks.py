@@ -22,7 +22,7 @@ import numpy as np
 
 from .course import module_of, module_path
 from .failures import CheckFailed, ExerciseNotWritten
-from .i18n import N_, _
+from .i18n import N_, Message, _
 
 _RTOL = 1e-6
 #: Largest relative error against finite differences that counts as agreement.
@@ -195,8 +195,8 @@ class _Checker:
             self.fail(shown, _("returned {value}").format(
                           value=f"{type(got).__name__} {_show(got)}"),
                       _("a tuple ({names})").format(names=wanted),
-                      _("returning only some of ({names}): the caller needs the new state "
-                        "for the next step.").format(names=wanted))
+                      Message(N_("returning only some of ({names}): the caller needs the new "
+                                 "state for the next step."), names=wanted))
         parts = list(zip(names, got, expected, strict=True))
         for name, part, right in parts:
             well_formed = (isinstance(part, np.ndarray) and part.shape == right.shape
@@ -282,9 +282,9 @@ def _recognise_shape(got, expected, mistakes):
     if named:
         return named
     if got.size == expected.size:
-        return _("wrong shape: the result must have the shape of the input it is the "
-                 "gradient for, {shape}; reshape or avoid turning vectors "
-                 "into columns (n, 1) or back.").format(shape=expected.shape)
+        return Message(N_("wrong shape: the result must have the shape of the input it is the "
+                          "gradient for, {shape}; reshape or avoid turning vectors "
+                          "into columns (n, 1) or back."), shape=expected.shape)
     return None
 
 
@@ -488,8 +488,8 @@ def check_lr_choice(lr, problem, theta0, tol, budget):
     fix = _("Choose another value for `lr` in the cell above and re-run both cells.")
     if lr >= edge:
         raise CheckFailed("lr", call, _("diverges"), expected,
-                          _("lr above the stability edge 2/λ_max = {edge}: every step "
-                            "overshoots by more than it corrects.").format(edge=f"{edge:.3g}"),
+                          Message(N_("lr above the stability edge 2/λ_max = {edge}: every step "
+                                     "overshoots by more than it corrects."), edge=f"{edge:.3g}"),
                           where, fix)
     raise CheckFailed("lr", call, _("converges too slowly: the loss is {loss} at the end").format(
                           loss=f"{loss:.2e}"),

@@ -11,7 +11,7 @@ A named mistake is kept in English (the class report counts it whatever the
 student's edition) and translated when the message is made (:mod:`descentlab.i18n`).
 """
 
-from .i18n import _
+from .i18n import _, translated
 
 
 class CheckFailed(AssertionError):
@@ -52,7 +52,7 @@ class CheckFailed(AssertionError):
         lines = [line for line in (self.call, self.outcome and f"  {self.outcome}",
                                    expected and f"  {expected}") if line]
         if self.mistake:
-            lines.append(_("Likely mistake: {mistake}").format(mistake=_(self.mistake)))
+            lines.append(_("Likely mistake: {mistake}").format(mistake=translated(self.mistake)))
         return "\n".join([*lines, self.fix])
 
     def _render_traceback_(self):

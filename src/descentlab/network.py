@@ -31,11 +31,11 @@ the gradient of the loss ``L`` with respect to ``V``: ``dV`` has the shape of ``
 它返回新的数组，从不修改传给它的数组。
 
 该网络把由 ``n`` 个样本（每个样本有 ``d`` 个特征）组成的批量 ``X``，经过一个
-由 ``h`` 个 ReLU 单元组成的隐藏层，映射为 ``k`` 个类别的得分::
+由 ``h`` 个 ReLU 单元组成的隐藏层，映射为 ``k`` 个类别的分数::
 
     Z1 = X @ W1 + b1        (n, h)      全连接层
     A1 = max(Z1, 0)         (n, h)      ReLU
-    Z2 = A1 @ W2 + b2       (n, k)      全连接层：得分（“logits”）
+    Z2 = A1 @ W2 + b2       (n, k)      全连接层：分数（“logits”）
     P  = softmax(Z2)        (n, k)      类别概率，每行之和为 1
     L  = mean_i -log P[i, y_i]          交叉熵损失
 
@@ -155,7 +155,7 @@ def relu_forward(Z):
     参数
     ----
     Z : numpy.ndarray, shape (...)
-        激活前的值（pre-activation）。
+        预激活值（pre-activation）。
 
     返回
     ----
@@ -233,9 +233,9 @@ def softmax_cross_entropy(Z, y):
 
     中文说明
     --------
-    得分 ``Z`` 经 softmax 后的平均交叉熵，及其梯度。
+    分数 ``Z`` 经 softmax 后的平均交叉熵，及其梯度。
 
-    对任何有限的得分，无论多大，结果都必须保持有限（给一行中的每个得分都加上
+    对任何有限的分数，无论多大，结果都必须保持有限（给一行中的每个分数都加上
     同一个数，softmax 不变）。
 
     TensorFlow: ``tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
@@ -244,7 +244,7 @@ def softmax_cross_entropy(Z, y):
     参数
     ----
     Z : numpy.ndarray, shape (n, k)
-        得分（“logits”），每行对应一个样本，每列对应一个类别。
+        分数（“logits”），每行对应一个样本，每列对应一个类别。
     y : numpy.ndarray of int, shape (n,)
         每个样本的真实类别，取值在 ``0 .. k-1`` 中。
 

@@ -208,7 +208,7 @@ def adam_step(theta, grad, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
 
     中文说明
     --------
-    Adam 的一步（Kingma & Ba, 2014, Algorithm 1）。
+    Adam 的一步（Kingma & Ba, 2014, 算法 1）。
 
     .. math::
 
@@ -244,7 +244,7 @@ def adam_step(theta, grad, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
     参考文献
     --------
     D. P. Kingma and J. Ba, "Adam: A Method for Stochastic Optimization", 2014,
-    arXiv:1412.6980, Algorithm 1.
+    arXiv:1412.6980, 算法 1.
     """
     # YOUR CODE HERE
     raise NotImplementedError()
